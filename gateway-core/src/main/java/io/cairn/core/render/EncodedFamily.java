@@ -1,0 +1,68 @@
+package io.cairn.core.render;
+
+import io.cairn.core.model.MetricType;
+import io.netty.buffer.ByteBuf;
+
+/**
+ * One metric family of one group, pre-serialized: the exact text 0.0.4 sample lines (grouping labels merged in,
+ * {@code instance=""} added, series sorted as expfmt sorts them), and the identity hash of every series for the
+ * consistency check.
+ *
+ * <p>Owns {@link #text()}, a buffer with reference count 1 from the pooled direct allocator: whoever holds the
+ * {@code EncodedFamily} last (the store, or the push that was rejected) releases it through {@link #release()}.
+ */
+public final class EncodedFamily {
+    private final String name;
+    private final MetricType type;
+    private final String help;
+    private final ByteBuf text;
+    private final long[] seriesHashes;
+    private final int[] seriesOffsets;
+
+    public EncodedFamily(String name, MetricType type, String help, ByteBuf text, long[] seriesHashes,
+                         int[] seriesOffsets) {
+        this.name = name;
+        this.type = type;
+        this.help = help;
+        this.text = text;
+        this.seriesHashes = seriesHashes;
+        this.seriesOffsets = seriesOffsets;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public MetricType type() {
+        return type;
+    }
+
+    /** The HELP text, {@code null} when none was pushed. */
+    public String help() {
+        return help;
+    }
+
+    /** The sample lines; readable bytes are the whole chunk. Do not modify its indexes. */
+    public ByteBuf text() {
+        return text;
+    }
+
+    /** The number of series (metrics); a histogram or summary series spans several lines. */
+    public int seriesCount() {
+        return seriesHashes.length;
+    }
+
+    /** The identity hash of series {@code index}, as client_golang's {@code checkMetricConsistency} computes it. */
+    public long seriesHash(int index) {
+        return seriesHashes[index];
+    }
+
+    /** Offset in {@link #text()} of the first line of series {@code index}. */
+    public int seriesOffset(int index) {
+        return seriesOffsets[index];
+    }
+
+    public void release() {
+        text.release();
+    }
+}
