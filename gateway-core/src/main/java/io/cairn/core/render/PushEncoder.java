@@ -8,6 +8,7 @@ import io.cairn.core.model.PushedMetric;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.UnpooledByteBufAllocator;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,9 +29,13 @@ public final class PushEncoder {
     public static final String TIMESTAMPS_REJECTED = "pushed metrics must not have timestamps";
 
     private static final int INITIAL_CHUNK_BYTES = 256;
+    /** Scratch buffers live as long as their encoder and are never handed out: no leak tracking for them. */
+    private static final ByteBufAllocator SCRATCH = new UnpooledByteBufAllocator(false, true);
     private static final Comparator<SanitizedMetric> EXPFMT_ORDER = PushEncoder::compareExpfmt;
 
     private final ArrayList<SanitizedMetric> metrics = new ArrayList<>();
+    /** Lines are written here first, then copied into a direct buffer of exactly their size. */
+    private final ByteBuf lines = SCRATCH.heapBuffer(INITIAL_CHUNK_BYTES);
     private final StringBuilder scratch = new StringBuilder(32);
 
     /** The result of {@link #encode}: the encoded families, and why the push must be rejected, if it must. */
@@ -99,13 +104,14 @@ public final class PushEncoder {
             final int n = metrics.size();
             final long[] hashes = new long[n];
             final int[] offsets = new int[n];
-            final ByteBuf text = alloc.directBuffer(INITIAL_CHUNK_BYTES);
+            lines.clear();
             for (int i = 0; i < n; i++) {
                 final SanitizedMetric sm = metrics.get(i);
                 hashes[i] = sm.hash;
-                offsets[i] = text.writerIndex();
-                writeMetric(text, family.name(), type, sm);
+                offsets[i] = lines.writerIndex();
+                writeMetric(lines, family.name(), type, sm);
             }
+            final ByteBuf text = exactCopy(lines, alloc);
             if (rejection == null) {
                 rejection = duplicateSeries(family.name(), type);
             }
@@ -119,10 +125,18 @@ public final class PushEncoder {
         return new EncodedPush(encoded.toArray(new EncodedFamily[0]), rejection);
     }
 
+    /** A direct buffer of exactly the readable bytes of {@code source}: stored chunks waste no capacity. */
+    private static ByteBuf exactCopy(ByteBuf source, ByteBufAllocator alloc) {
+        final int n = source.readableBytes();
+        final ByteBuf copy = alloc.directBuffer(n, n);
+        copy.writeBytes(source, source.readerIndex(), n);
+        return copy;
+    }
+
     /** Encodes the gauge {@code push_time_seconds} or {@code push_failure_time_seconds} of a group. */
     public static EncodedFamily encodeTimestamp(String name, String help, GroupingKey key, double unixSeconds,
                                                 ByteBufAllocator alloc) {
-        final ByteBuf text = alloc.directBuffer(64 + 16 * key.size());
+        final ByteBuf text = SCRATCH.heapBuffer(64 + 16 * key.size());
         ByteBufUtil.writeUtf8(text, name);
         text.writeByte('{');
         boolean first = true;
@@ -146,7 +160,7 @@ public final class PushEncoder {
             final String value = GroupingKey.INSTANCE.equals(labelName) && !key.hasInstance() ? "" : key.value(labelName);
             hash = SeriesHash.addSeparator(SeriesHash.add(SeriesHash.addSeparator(SeriesHash.add(hash, labelName)), value));
         }
-        return new EncodedFamily(name, MetricType.GAUGE, help, text, new long[] {hash}, new int[] {0});
+        return new EncodedFamily(name, MetricType.GAUGE, help, exactCopy(text, alloc), new long[] {hash}, new int[] {0});
     }
 
     private static String[] labelNamesWithInstance(GroupingKey key) {

@@ -40,6 +40,11 @@ public abstract class StoreCommand {
         return new Wipe(timeNs, completion);
     }
 
+    /** Releases what the command owns; for a command that was not accepted by {@link GroupStore#offer}. */
+    public void release() {
+        discard();
+    }
+
     /** Releases what the command still owns when it is dropped instead of applied. */
     void discard() {
     }

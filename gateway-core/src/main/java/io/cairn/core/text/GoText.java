@@ -1,0 +1,208 @@
+package io.cairn.core.text;
+
+/**
+ * Go's view of bytes as text, as far as the parser's error messages need it: {@code utf8.Valid} and {@code
+ * utf8.DecodeRune}, and the {@code %q} verb of {@code fmt} ({@code strconv.Quote} for strings, {@code
+ * strconv.QuoteRune} for a byte). Cold paths only: everything here runs while building an error message, except
+ * {@link #isValidUtf8}.
+ */
+final class GoText {
+    private static final char[] LOWER_HEX = "0123456789abcdef".toCharArray();
+    private static final int RUNE_ERROR = 0xFFFD;
+
+    private GoText() {
+    }
+
+    /** {@code utf8.Valid}: no overlong forms, no surrogates, nothing above U+10FFFF. */
+    static boolean isValidUtf8(byte[] bytes, int offset, int length) {
+        final int end = offset + length;
+        int i = offset;
+        while (i < end) {
+            if (bytes[i] >= 0) { // fast path: ASCII
+                i++;
+                continue;
+            }
+            final long decoded = decodeRune(bytes, i, end);
+            if ((int) decoded == RUNE_ERROR && (decoded >>> 32) == 1) {
+                return false;
+            }
+            i += (int) (decoded >>> 32);
+        }
+        return true;
+    }
+
+    /**
+     * {@code utf8.DecodeRune} of the bytes from {@code offset} to {@code end}: the rune in the low 32 bits and its
+     * width in the high 32 bits; an invalid encoding is U+FFFD with width 1.
+     */
+    static long decodeRune(byte[] bytes, int offset, int end) {
+        final int b0 = bytes[offset] & 0xFF;
+        if (b0 < 0x80) {
+            return (1L << 32) | b0;
+        }
+        final int width;
+        int lo = 0x80;
+        int hi = 0xBF;
+        if (b0 >= 0xC2 && b0 <= 0xDF) {
+            width = 2;
+        } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+            width = 3;
+            if (b0 == 0xE0) {
+                lo = 0xA0;
+            } else if (b0 == 0xED) {
+                hi = 0x9F;
+            }
+        } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+            width = 4;
+            if (b0 == 0xF0) {
+                lo = 0x90;
+            } else if (b0 == 0xF4) {
+                hi = 0x8F;
+            }
+        } else {
+            return (1L << 32) | RUNE_ERROR;
+        }
+        if (end - offset < width) {
+            return (1L << 32) | RUNE_ERROR;
+        }
+        final int b1 = bytes[offset + 1] & 0xFF;
+        if (b1 < lo || b1 > hi) {
+            return (1L << 32) | RUNE_ERROR;
+        }
+        int rune = width == 2 ? b0 & 0x1F : width == 3 ? b0 & 0x0F : b0 & 0x07;
+        rune = (rune << 6) | (b1 & 0x3F);
+        for (int k = 2; k < width; k++) {
+            final int bk = bytes[offset + k] & 0xFF;
+            if (bk < 0x80 || bk > 0xBF) {
+                return (1L << 32) | RUNE_ERROR;
+            }
+            rune = (rune << 6) | (bk & 0x3F);
+        }
+        return ((long) width << 32) | rune;
+    }
+
+    /** {@code fmt.Sprintf("%q", string(bytes))}. */
+    static String quote(byte[] bytes, int offset, int length) {
+        final StringBuilder out = new StringBuilder(length + 2);
+        out.append('"');
+        final int end = offset + length;
+        int i = offset;
+        while (i < end) {
+            final long decoded = decodeRune(bytes, i, end);
+            final int rune = (int) decoded;
+            final int width = (int) (decoded >>> 32);
+            if (width == 1 && rune == RUNE_ERROR) {
+                out.append("\\x").append(LOWER_HEX[(bytes[i] >> 4) & 0xF]).append(LOWER_HEX[bytes[i] & 0xF]);
+            } else {
+                appendEscapedRune(out, rune, '"');
+            }
+            i += width;
+        }
+        return out.append('"').toString();
+    }
+
+    /** {@code fmt.Sprintf("%q", b)} for a Go {@code byte}: a rune literal of U+0000..U+00FF. */
+    static String quoteByte(int b) {
+        final StringBuilder out = new StringBuilder(8);
+        out.append('\'');
+        appendEscapedRune(out, b & 0xFF, '\'');
+        return out.append('\'').toString();
+    }
+
+    /** {@code fmt.Sprintf("%c", b)} for a Go {@code byte}: the rune U+0000..U+00FF. */
+    static char charOfByte(int b) {
+        return (char) (b & 0xFF);
+    }
+
+    // strconv.appendEscapedRune with ASCIIonly=false, graphicOnly=false
+    private static void appendEscapedRune(StringBuilder out, int rune, char quote) {
+        if (rune == quote || rune == '\\') {
+            out.append('\\').append((char) rune);
+            return;
+        }
+        if (isPrint(rune)) {
+            out.appendCodePoint(rune);
+            return;
+        }
+        switch (rune) {
+            case 0x07:
+                out.append("\\a");
+                return;
+            case '\b':
+                out.append("\\b");
+                return;
+            case '\f':
+                out.append("\\f");
+                return;
+            case '\n':
+                out.append("\\n");
+                return;
+            case '\r':
+                out.append("\\r");
+                return;
+            case '\t':
+                out.append("\\t");
+                return;
+            case 0x0B:
+                out.append("\\v");
+                return;
+            default:
+                break;
+        }
+        if (rune < ' ' || rune == 0x7F) {
+            out.append("\\x").append(LOWER_HEX[(rune >> 4) & 0xF]).append(LOWER_HEX[rune & 0xF]);
+        } else if (rune < 0x10000) {
+            out.append("\\u");
+            appendHex(out, rune, 4);
+        } else {
+            out.append("\\U");
+            appendHex(out, rune, 8);
+        }
+    }
+
+    private static void appendHex(StringBuilder out, int value, int digits) {
+        for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) {
+            out.append(LOWER_HEX[(value >> shift) & 0xF]);
+        }
+    }
+
+    /**
+     * {@code strconv.IsPrint}: letters, marks, numbers, punctuation, symbols and the ASCII space. Go 1.19 and Java 17
+     * both implement Unicode 13.0, so {@link Character#getType(int)} gives the same categories.
+     */
+    static boolean isPrint(int rune) {
+        if (rune <= 0xFF) {
+            if (rune >= 0x20 && rune <= 0x7E) {
+                return true;
+            }
+            return rune >= 0xA1 && rune != 0xAD;
+        }
+        switch (Character.getType(rune)) {
+            case Character.UPPERCASE_LETTER:
+            case Character.LOWERCASE_LETTER:
+            case Character.TITLECASE_LETTER:
+            case Character.MODIFIER_LETTER:
+            case Character.OTHER_LETTER:
+            case Character.NON_SPACING_MARK:
+            case Character.ENCLOSING_MARK:
+            case Character.COMBINING_SPACING_MARK:
+            case Character.DECIMAL_DIGIT_NUMBER:
+            case Character.LETTER_NUMBER:
+            case Character.OTHER_NUMBER:
+            case Character.CONNECTOR_PUNCTUATION:
+            case Character.DASH_PUNCTUATION:
+            case Character.START_PUNCTUATION:
+            case Character.END_PUNCTUATION:
+            case Character.INITIAL_QUOTE_PUNCTUATION:
+            case Character.FINAL_QUOTE_PUNCTUATION:
+            case Character.OTHER_PUNCTUATION:
+            case Character.MATH_SYMBOL:
+            case Character.CURRENCY_SYMBOL:
+            case Character.MODIFIER_SYMBOL:
+            case Character.OTHER_SYMBOL:
+                return true;
+            default:
+                return false;
+        }
+    }
+}
