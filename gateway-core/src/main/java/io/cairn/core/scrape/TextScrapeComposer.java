@@ -76,20 +76,13 @@ public final class TextScrapeComposer {
         }
 
         void chunks(SlotVector<FamilyChunk> chunks) {
-            for (int c = 0; c < chunks.chunkCount(); c++) {
-                final Object[] chunk = chunks.chunk(c);
-                if (chunk == null) {
-                    continue;
-                }
-                for (int i = 0; i < SlotVector.chunkSize(); i++) {
-                    final Object element = chunk[i];
-                    if (element != null) {
-                        final ByteBuf text = ((FamilyChunk) element).family().text();
-                        if (text.isReadable()) {
-                            add(text.retainedDuplicate());
-                        }
-                    }
-                }
+            chunks.forEach(this::chunk);
+        }
+
+        private void chunk(FamilyChunk chunk) {
+            final ByteBuf text = chunk.family().text();
+            if (text.isReadable()) {
+                add(text.retainedDuplicate());
             }
         }
 

@@ -1,36 +1,39 @@
 package io.cairn.core.store;
 
 /**
- * A persistent two-level array indexed by group slot: a top array of chunks of {@value #CHUNK} entries. Readers
- * see immutable instances; the store writer changes it in place only where the arrays were created under its
- * current edit token (the batch being built, not yet published), and copies an array otherwise, so one batch of
- * commands costs one copy of each touched chunk, never a copy of the whole vector.
+ * A persistent array indexed by group slot: a trie of fixed depth {@value #LEVELS} with nodes of {@value #WIDTH}
+ * entries, so an update copies at most {@value #LEVELS} small nodes whatever the number of slots (up to
+ * {@value #MAX_SLOTS}). Readers see immutable instances; the store writer changes nodes in place only where they
+ * were created under its current edit token (the batch being built, not yet published), and copies a node
+ * otherwise, so one batch of commands copies each touched node once.
  *
  * <pre>
- *   top:   [chunk 0][chunk 1] ... [chunk n-1][token]
- *   chunk: [slot 0 .. slot 255][token]
+ *   node:  [entry 0 .. entry 63][token]      entries of the top levels are nodes, of the last level elements
+ *   slot = i0 i1 i2 i3  (6 bits each, i0 indexes the root)
  * </pre>
- * The trailing {@code token} element of each array names the batch that created it.
+ * The trailing {@code token} of each node names the batch that created it.
  *
  * @param <T> the element type
  */
 public final class SlotVector<T> {
-    static final int SHIFT = 8;
-    static final int CHUNK = 1 << SHIFT;
-    private static final int MASK = CHUNK - 1;
-    private static final Object[][] EMPTY_TOP = new Object[1][];
+    static final int SHIFT = 6;
+    static final int WIDTH = 1 << SHIFT;
+    static final int LEVELS = 4;
+    public static final int MAX_SLOTS = 1 << (SHIFT * LEVELS);
+    private static final int MASK = WIDTH - 1;
+    private static final Object[] EMPTY_ROOT = new Object[WIDTH + 1];
 
-    private final Object[][] top;
+    private final Object[] root;
     private final int size;
 
-    private SlotVector(Object[][] top, int size) {
-        this.top = top;
+    private SlotVector(Object[] root, int size) {
+        this.root = root;
         this.size = size;
     }
 
     @SuppressWarnings("unchecked")
     public static <T> SlotVector<T> empty() {
-        return (SlotVector<T>) new SlotVector<>(EMPTY_TOP, 0);
+        return (SlotVector<T>) new SlotVector<>(EMPTY_ROOT, 0);
     }
 
     /** The number of non-null elements. */
@@ -38,73 +41,75 @@ public final class SlotVector<T> {
         return size;
     }
 
-    /** The number of chunks; chunk {@code c} holds slots {@code c * 256 .. c * 256 + 255}. */
-    public int chunkCount() {
-        return top.length - 1;
-    }
-
-    /** The elements of chunk {@code c} (null where empty); the array's last element is not an element. */
-    public Object[] chunk(int c) {
-        return top[c];
-    }
-
-    public static int chunkSize() {
-        return CHUNK;
-    }
-
     @SuppressWarnings("unchecked")
     public T get(int slot) {
-        final int c = slot >>> SHIFT;
-        if (c >= top.length - 1) {
-            return null;
+        Object[] node = root;
+        for (int level = LEVELS - 1; level > 0; level--) {
+            node = (Object[]) node[(slot >>> (SHIFT * level)) & MASK];
+            if (node == null) {
+                return null;
+            }
         }
-        final Object[] chunk = top[c];
-        return chunk == null ? null : (T) chunk[slot & MASK];
+        return (T) node[slot & MASK];
+    }
+
+    /** Calls {@code visitor} with every non-null element in slot order. */
+    @SuppressWarnings("unchecked")
+    public void forEach(java.util.function.Consumer<? super T> visitor) {
+        if (size > 0) {
+            visit(root, LEVELS - 1, (java.util.function.Consumer<Object>) visitor);
+        }
+    }
+
+    private static void visit(Object[] node, int level, java.util.function.Consumer<Object> visitor) {
+        for (int i = 0; i < WIDTH; i++) {
+            final Object entry = node[i];
+            if (entry != null) {
+                if (level == 0) {
+                    visitor.accept(entry);
+                } else {
+                    visit((Object[]) entry, level - 1, visitor);
+                }
+            }
+        }
     }
 
     /**
-     * This vector with {@code value} at {@code slot} ({@code null} removes). Arrays created under {@code edit}
+     * This vector with {@code value} at {@code slot} ({@code null} removes). Nodes created under {@code edit}
      * are changed in place; others are copied and tagged with {@code edit}.
      */
     public SlotVector<T> with(int slot, T value, Object edit) {
-        final int c = slot >>> SHIFT;
-        Object[][] newTop = top;
-        if (c >= top.length - 1) {
-            if (value == null) {
-                return this;
-            }
-            newTop = new Object[Math.max(c + 1, (top.length - 1) * 2) + 1][];
-            System.arraycopy(top, 0, newTop, 0, top.length - 1);
-            newTop[newTop.length - 1] = new Object[] {edit};
-        } else if (token(top) != edit) {
-            newTop = top.clone();
-            newTop[newTop.length - 1] = new Object[] {edit};
+        if (slot < 0 || slot >= MAX_SLOTS) {
+            throw new IllegalArgumentException("slot out of range: " + slot);
         }
-        Object[] chunk = newTop[c];
-        final Object old;
-        if (chunk == null) {
-            if (value == null) {
-                return newTop == top ? this : new SlotVector<>(newTop, size);
+        final Object[] newRoot = editable(root, edit);
+        Object[] node = newRoot;
+        for (int level = LEVELS - 1; level > 0; level--) {
+            final int index = (slot >>> (SHIFT * level)) & MASK;
+            Object[] child = (Object[]) node[index];
+            if (child == null) {
+                if (value == null) {
+                    return newRoot == root ? this : new SlotVector<>(newRoot, size);
+                }
+                child = new Object[WIDTH + 1];
+                child[WIDTH] = edit;
+            } else {
+                child = editable(child, edit);
             }
-            chunk = new Object[CHUNK + 1];
-            chunk[CHUNK] = edit;
-            newTop[c] = chunk;
-            old = null;
-        } else {
-            if (chunk[CHUNK] != edit) {
-                chunk = chunk.clone();
-                chunk[CHUNK] = edit;
-                newTop[c] = chunk;
-            }
-            old = chunk[slot & MASK];
+            node[index] = child;
+            node = child;
         }
-        chunk[slot & MASK] = value;
-        final int newSize = size + (old == null ? 1 : 0) - (value == null ? 1 : 0);
-        return new SlotVector<>(newTop, newSize);
+        final Object old = node[slot & MASK];
+        node[slot & MASK] = value;
+        return new SlotVector<>(newRoot, size + (old == null ? 1 : 0) - (value == null ? 1 : 0));
     }
 
-    private static Object token(Object[][] top) {
-        final Object[] holder = top[top.length - 1];
-        return holder == null ? null : holder[0];
+    private static Object[] editable(Object[] node, Object edit) {
+        if (node[WIDTH] == edit) {
+            return node;
+        }
+        final Object[] copy = node.clone();
+        copy[WIDTH] = edit;
+        return copy;
     }
 }
