@@ -1,0 +1,130 @@
+package io.cairn.server;
+
+import io.cairn.core.store.GroupStore;
+import io.cairn.server.http.GatewayContext;
+import io.cairn.server.http.GatewayInitializer;
+import io.cairn.server.http.Routes;
+import io.cairn.server.log.Log;
+import io.cairn.server.selfmetrics.SelfMetrics;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The running gateway: the store and its writer thread, the event loops, the listeners, and an orderly stop
+ * (listeners closed, in-flight requests answered, the writer's queue applied, buffers released).
+ */
+public final class CairnServer {
+    private final Log log;
+    private final GroupStore store;
+    private final EventLoopGroup group;
+    private final Class<? extends ServerChannel> channelClass;
+    private final GatewayContext gateway;
+    private final List<Channel> listeners = new ArrayList<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final CountDownLatch quitRequested = new CountDownLatch(1);
+    private boolean stopping;
+
+    public CairnServer(Log log, Routes routes, boolean enableLifecycle, boolean enableAdminApi,
+                       boolean checkConsistency, boolean utf8Names, Map<String, String> statusFlags,
+                       Map<String, String> buildInformation, SelfMetrics selfMetrics) {
+        this.log = log;
+        this.store = new GroupStore(PooledByteBufAllocator.DEFAULT, SelfMetrics.reservedFamilies());
+        final int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        if (Epoll.isAvailable()) {
+            group = new MultiThreadIoEventLoopGroup(threads, EpollIoHandler.newFactory());
+            channelClass = EpollServerSocketChannel.class;
+        } else {
+            group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
+            channelClass = NioServerSocketChannel.class;
+        }
+        this.gateway = new GatewayContext(store, routes, enableLifecycle, enableAdminApi, checkConsistency,
+                utf8Names, selfMetrics, log, statusFlags, buildInformation, System.currentTimeMillis(),
+                quitRequested::countDown);
+    }
+
+    /** Starts the writer and binds every address; throws when one cannot be bound. */
+    public void start(List<InetSocketAddress> addresses) throws InterruptedException {
+        store.start();
+        final ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(group)
+                .channel(channelClass)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .childHandler(new GatewayInitializer(gateway));
+        for (InetSocketAddress address : addresses) {
+            final Channel channel = bootstrap.bind(address).sync().channel();
+            listeners.add(channel);
+            log.info("listening on address", "address", channel.localAddress());
+        }
+    }
+
+    /** The bound addresses (with the actual port when 0 was asked). */
+    public List<InetSocketAddress> boundAddresses() {
+        final List<InetSocketAddress> addresses = new ArrayList<>();
+        for (Channel channel : listeners) {
+            addresses.add((InetSocketAddress) channel.localAddress());
+        }
+        return addresses;
+    }
+
+    public GroupStore store() {
+        return store;
+    }
+
+    /** Blocks until {@code /-/quit} is requested or {@link #stop()} has run. */
+    public void awaitQuitOrStop() throws InterruptedException {
+        while (!quitRequested.await(100, TimeUnit.MILLISECONDS)) {
+            if (stopped.getCount() == 0) {
+                return;
+            }
+        }
+    }
+
+    /** Stops listening, lets in-flight requests finish, applies what is queued and releases the store. */
+    public void stop() {
+        synchronized (this) {
+            if (stopping) {
+                awaitStopped();
+                return;
+            }
+            stopping = true;
+        }
+        try {
+            for (Channel channel : listeners) {
+                channel.close().syncUninterruptibly();
+            }
+            // in-flight requests are answered during the quiet period
+            group.shutdownGracefully(200, 5_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+            store.close();
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    private void awaitStopped() {
+        try {
+            stopped.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

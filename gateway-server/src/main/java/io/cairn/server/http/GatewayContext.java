@@ -1,0 +1,50 @@
+package io.cairn.server.http;
+
+import io.cairn.core.store.GroupStore;
+import io.cairn.server.log.Log;
+import io.cairn.server.selfmetrics.SelfMetrics;
+
+import java.util.Map;
+
+/**
+ * What every connection's handler shares: the store, the routes, the switches from the flags, the self metrics
+ * and the log. Immutable apart from the objects it points to, which are thread-safe.
+ */
+public final class GatewayContext {
+    final GroupStore store;
+    final Routes routes;
+    final boolean enableLifecycle;
+    final boolean enableAdminApi;
+    final boolean checkConsistency;
+    final boolean utf8Names;
+    final SelfMetrics selfMetrics;
+    final Log log;
+    final Map<String, String> statusFlags;
+    final Map<String, String> buildInformation;
+    final long startTimeMs;
+    final Runnable quit;
+    volatile boolean ready = true;
+
+    public GatewayContext(GroupStore store, Routes routes, boolean enableLifecycle, boolean enableAdminApi,
+                          boolean checkConsistency, boolean utf8Names, SelfMetrics selfMetrics, Log log,
+                          Map<String, String> statusFlags, Map<String, String> buildInformation, long startTimeMs,
+                          Runnable quit) {
+        this.store = store;
+        this.routes = routes;
+        this.enableLifecycle = enableLifecycle;
+        this.enableAdminApi = enableAdminApi;
+        this.checkConsistency = checkConsistency;
+        this.utf8Names = utf8Names;
+        this.selfMetrics = selfMetrics;
+        this.log = log;
+        this.statusFlags = statusFlags;
+        this.buildInformation = buildInformation;
+        this.startTimeMs = startTimeMs;
+        this.quit = quit;
+    }
+
+    /** Marks the gateway ready (or not, while it loads): {@code /-/ready} answers 503 until then. */
+    public void ready(boolean ready) {
+        this.ready = ready;
+    }
+}

@@ -1,0 +1,483 @@
+package io.cairn.server.http;
+
+import io.cairn.core.model.GroupingKey;
+import io.cairn.core.model.GroupingKeyException;
+import io.cairn.core.model.GroupingKeyPathDecoder;
+import io.cairn.core.model.PushContent;
+import io.cairn.core.render.PushEncoder;
+import io.cairn.core.store.StoreCommand;
+import io.cairn.core.text.TextFormatParser;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+
+import java.util.ArrayDeque;
+
+/**
+ * Routes and answers the requests of one connection. Push bodies stream through {@link PushBody} chunk by chunk;
+ * the push is then handed to the store writer and answered when the writer has applied it. While a request waits
+ * for the writer, later pipelined messages of the connection wait in order behind it.
+ */
+public final class GatewayHandler extends ChannelInboundHandlerAdapter {
+    private static final String PUSH_METHODS = "DELETE, OPTIONS, POST, PUT";
+    private static final String GET_METHODS = "GET, OPTIONS";
+    private static final String QUIT_METHODS = "OPTIONS, POST, PUT";
+    private static final String WIPE_METHODS = "OPTIONS, PUT";
+    private static final String JSON = "application/json";
+
+    private final GatewayContext gateway;
+    private final TextFormatParser parser;
+    private final PushContent content = new PushContent();
+    private final PushEncoder encoder = new PushEncoder();
+    private final ArrayDeque<Object> pending = new ArrayDeque<>();
+
+    private ChannelHandlerContext ctx;
+    /** What to do with the body of the current request. */
+    private Exchange exchange;
+    /** The current request waits for the store writer; later messages queue up. */
+    private boolean waiting;
+
+    /** The request being received. */
+    private static final class Exchange {
+        final HttpMethod method;
+        final boolean keepAlive;
+        final long startNs = System.nanoTime();
+        /** The push being received, or null. */
+        PushBody push;
+        GroupingKey key;
+        /** The response decided at the head of the request, sent once the body is consumed. */
+        FullHttpResponse early;
+        /** The self-metrics handler label, or null when not counted. */
+        String handler;
+        /** For DELETE, wipe and quit: run at the end of the body. */
+        Runnable action;
+        /** The client accepts a gzip-compressed scrape. */
+        boolean gzip;
+
+        Exchange(HttpMethod method, boolean keepAlive) {
+            this.method = method;
+            this.keepAlive = keepAlive;
+        }
+    }
+
+    public GatewayHandler(GatewayContext gateway) {
+        this.gateway = gateway;
+        this.parser = new TextFormatParser(gateway.utf8Names);
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (waiting) {
+            pending.add(msg);
+            return;
+        }
+        handle(msg);
+    }
+
+    private void handle(Object msg) {
+        try {
+            if (msg instanceof HttpRequest) {
+                startRequest((HttpRequest) msg);
+            }
+            if (msg instanceof HttpContent && exchange != null) {
+                final HttpContent chunk = (HttpContent) msg;
+                if (exchange.push != null) {
+                    exchange.push.feed(chunk.content());
+                }
+                if (chunk instanceof LastHttpContent) {
+                    endRequest();
+                }
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    // ------------------------------------------------------------------ routing
+
+    private void startRequest(HttpRequest request) {
+        final boolean keepAlive = HttpUtil.isKeepAlive(request);
+        final Exchange ex = new Exchange(request.method(), keepAlive);
+        exchange = ex;
+        if (request.decoderResult().isFailure()) {
+            ex.early = HttpErrors.error(HttpResponseStatus.BAD_REQUEST, "400 Bad Request");
+            return;
+        }
+        if (HttpUtil.is100ContinueExpected(request)) {
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+        }
+        ex.gzip = ScrapeResponder.acceptsGzip(request.headers().get(HttpHeaderNames.ACCEPT_ENCODING));
+        final String uri = request.uri();
+        final int q = uri.indexOf('?');
+        final String rawPath = q < 0 ? uri : uri.substring(0, q);
+        final String path = PercentDecoder.decode(rawPath);
+        if (path == null || !path.startsWith("/")) {
+            ex.early = HttpErrors.error(HttpResponseStatus.BAD_REQUEST, "400 Bad Request");
+            return;
+        }
+        final String cleaned = Routes.cleanIfNeeded(path);
+        if (cleaned != null) {
+            ex.early = HttpErrors.redirect(cleaned + (q < 0 ? "" : uri.substring(q)));
+            return;
+        }
+        route(ex, request, rawPath, path);
+    }
+
+    private void route(Exchange ex, HttpRequest request, String rawPath, String path) {
+        final Routes routes = gateway.routes;
+        final HttpMethod method = ex.method;
+        if (path.startsWith(routes.pushJob) || path.startsWith(routes.pushJobBase64)) {
+            routePush(ex, request, rawPath, path);
+        } else if (path.equals(routes.telemetryPath)) {
+            if (isGet(method)) {
+                ex.action = this::scrape;
+            } else {
+                ex.early = HttpErrors.methodNotAllowed(GET_METHODS);
+            }
+        } else if (path.equals(routes.healthy) || path.equals(routes.ready)) {
+            if (isGet(method)) {
+                final boolean healthy = path.equals(routes.healthy);
+                ex.handler = healthy ? "healthy" : "ready";
+                ex.early = healthy || gateway.ready ? HttpErrors.text(HttpResponseStatus.OK, "OK")
+                        : HttpErrors.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "Service Unavailable");
+            } else {
+                ex.early = HttpErrors.methodNotAllowed(GET_METHODS);
+            }
+        } else if (path.equals(routes.quit) || path.equals("/-/quit")) {
+            routeQuit(ex, path);
+        } else if (path.startsWith(routes.apiV1)) {
+            routeApi(ex, path.substring(routes.apiV1.length()));
+        } else if ((path.equals(routes.root) || path.equals(routes.status)) && isGet(method)) {
+            ex.handler = "status";
+            ex.early = HttpErrors.text(HttpResponseStatus.OK, StatusPage.html(gateway));
+            ex.early.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/html; charset=utf-8");
+        } else if (path.equals(routes.root) || path.equals(routes.status)) {
+            ex.early = HttpErrors.methodNotAllowed(GET_METHODS);
+        } else {
+            ex.early = HttpErrors.notFound();
+        }
+    }
+
+    private void routePush(Exchange ex, HttpRequest request, String rawPath, String path) {
+        final HttpMethod method = ex.method;
+        final boolean delete = HttpMethod.DELETE.equals(method);
+        if (!delete && !HttpMethod.PUT.equals(method) && !HttpMethod.POST.equals(method)) {
+            ex.early = HttpErrors.methodNotAllowed(PUSH_METHODS);
+            return;
+        }
+        final String jobPrefix = gateway.routes.prefix + "/metrics/job";
+        final String remainder = rawPath.startsWith(jobPrefix) ? rawPath.substring(jobPrefix.length())
+                : path.substring(jobPrefix.length());
+        ex.handler = delete ? "delete" : "push";
+        try {
+            ex.key = GroupingKeyPathDecoder.decode(remainder, gateway.utf8Names);
+        } catch (GroupingKeyException e) {
+            ex.early = HttpErrors.forPath(e, path);
+            if (e.kind() != GroupingKeyException.Kind.BAD_REQUEST) {
+                ex.handler = null; // answered by the router upstream, not by the push handler
+            }
+            gateway.log.debug("failed to parse URL", "url", rawPath, "err", e.getMessage());
+            return;
+        }
+        if (delete) {
+            ex.action = this::delete;
+            return;
+        }
+        // protobuf pushes are detected as upstream does; until the protobuf decoder lands they are refused
+        final String contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        if (ProtobufMediaType.isDelimitedMetricFamily(contentType)) {
+            ex.early = HttpErrors.error(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
+                    "protobuf pushes are not supported yet: push the text format (Content-Type: text/plain)");
+            return;
+        }
+        ex.push = PushBody.start(parser, content, request.headers().get(HttpHeaderNames.CONTENT_ENCODING));
+    }
+
+    private void routeQuit(Exchange ex, String path) {
+        final HttpMethod method = ex.method;
+        final boolean prefixed = path.equals(gateway.routes.quit);
+        if (prefixed && (HttpMethod.PUT.equals(method) || HttpMethod.POST.equals(method))) {
+            if (gateway.enableLifecycle) {
+                ex.early = HttpErrors.text(HttpResponseStatus.OK, "Requesting termination... Goodbye!");
+                ex.action = () -> { };
+            } else {
+                ex.early = HttpErrors.text(HttpResponseStatus.FORBIDDEN, "Lifecycle API is not enabled.");
+            }
+        } else if (path.equals("/-/quit") && HttpMethod.GET.equals(method)) {
+            ex.early = HttpErrors.text(HttpResponseStatus.METHOD_NOT_ALLOWED, "Only POST or PUT requests allowed.");
+        } else if (prefixed) {
+            ex.early = HttpErrors.methodNotAllowed(QUIT_METHODS);
+        } else {
+            ex.early = HttpErrors.notFound();
+        }
+    }
+
+    private void routeApi(Exchange ex, String rest) {
+        final HttpMethod method = ex.method;
+        if (HttpMethod.OPTIONS.equals(method)) {
+            ex.handler = "api/v1/options";
+            ex.early = cors(HttpErrors.empty(HttpResponseStatus.OK));
+            return;
+        }
+        switch (rest) {
+            case "status":
+            case "metrics":
+                if (isGet(method)) {
+                    ex.handler = "api/v1/" + rest;
+                    ex.action = rest.equals("status") ? this::apiStatus : this::apiMetrics;
+                } else {
+                    ex.early = HttpErrors.methodNotAllowed(GET_METHODS);
+                }
+                return;
+            case "admin/wipe":
+                if (!gateway.enableAdminApi) {
+                    ex.early = HttpErrors.notFound();
+                } else if (HttpMethod.PUT.equals(method)) {
+                    ex.handler = "wipe";
+                    ex.action = this::wipe;
+                } else {
+                    ex.early = HttpErrors.methodNotAllowed(WIPE_METHODS);
+                }
+                return;
+            default:
+                ex.early = HttpErrors.notFound();
+        }
+    }
+
+    private static boolean isGet(HttpMethod method) {
+        return HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method);
+    }
+
+    // ------------------------------------------------------------------ actions at the end of the body
+
+    private void endRequest() {
+        final Exchange ex = exchange;
+        if (ex.early != null) {
+            if (ex.push != null) {
+                ex.push.release();
+            }
+            final FullHttpResponse response = ex.early;
+            ex.early = null;
+            if (ex.action != null) {
+                // lifecycle quit: answer, then shut down once the answer is out
+                respond(ex, response).addListener(f -> gateway.quit.run());
+                return;
+            }
+            respond(ex, response);
+            return;
+        }
+        if (ex.push != null) {
+            endPush(ex);
+        } else if (ex.action != null) {
+            ex.action.run();
+        } else {
+            respond(ex, HttpErrors.notFound());
+        }
+    }
+
+    private void endPush(Exchange ex) {
+        final PushBody body = ex.push;
+        body.finish();
+        body.release();
+        final String method = ex.method.name();
+        if (body.error() != null) {
+            gateway.log.debug("failed to parse text", "source", remote(), "method", method, "key",
+                    ex.key.toString(), "err", body.error());
+            respond(ex, HttpErrors.badRequest(body.error()));
+            return;
+        }
+        final PushEncoder.EncodedPush encoded = encoder.encode(ex.key, content, ctx.alloc());
+        content.reset();
+        final long timeNs = nowNs();
+        final boolean replace = HttpMethod.PUT.equals(ex.method);
+        final long bytes = body.bytes();
+        if (!gateway.checkConsistency) {
+            // as upstream with --push.disable-consistency-check: answer 202 once queued. The writer still checks
+            // and rejects an inconsistent push (recording its failure time), so the store never turns invalid.
+            final StoreCommand command = StoreCommand.push(ex.key, replace, encoded, timeNs,
+                    error -> logRejected(error, ex.key, method));
+            if (offer(ex, command)) {
+                observePush(ex, bytes);
+                respond(ex, HttpErrors.empty(HttpResponseStatus.ACCEPTED));
+            }
+            return;
+        }
+        final StoreCommand command = StoreCommand.push(ex.key, replace, encoded, timeNs,
+                error -> ctx.executor().execute(() -> pushApplied(ex, error, bytes)));
+        if (offer(ex, command)) {
+            waiting = true;
+        }
+    }
+
+    private void pushApplied(Exchange ex, String error, long bytes) {
+        waiting = false;
+        observePush(ex, bytes);
+        if (error != null) {
+            logRejected(error, ex.key, ex.method.name());
+            respond(ex, HttpErrors.badRequest(
+                    "pushed metrics are invalid or inconsistent with existing metrics: " + error));
+        } else {
+            respond(ex, HttpErrors.empty(HttpResponseStatus.OK));
+        }
+        drainPending();
+    }
+
+    private void logRejected(String error, GroupingKey key, String method) {
+        if (error != null) {
+            gateway.log.info("pushed metrics are invalid or inconsistent with existing metrics", "method", method,
+                    "source", remote(), "key", key.toString(), "err", error);
+        }
+    }
+
+    private void observePush(Exchange ex, long bytes) {
+        gateway.selfMetrics.observePush(ex.method.name(), (System.nanoTime() - ex.startNs) / 1e9, bytes);
+    }
+
+    private void delete() {
+        final Exchange ex = exchange;
+        final StoreCommand command = StoreCommand.delete(ex.key, nowNs(), null);
+        if (offer(ex, command)) {
+            respond(ex, HttpErrors.empty(HttpResponseStatus.ACCEPTED));
+        }
+    }
+
+    private void wipe() {
+        final Exchange ex = exchange;
+        if (offer(ex, StoreCommand.wipe(nowNs(), null))) {
+            gateway.log.info("wiping the whole store", "source", remote());
+            respond(ex, HttpErrors.empty(HttpResponseStatus.ACCEPTED));
+        }
+    }
+
+    /** Offers a command to the store; answers 503 when the queue is full. */
+    private boolean offer(Exchange ex, StoreCommand command) {
+        if (gateway.store.offer(command)) {
+            return true;
+        }
+        command.release();
+        gateway.log.warn("write queue is full, answering 503", "source", remote());
+        respond(ex, HttpErrors.queueFull());
+        return false;
+    }
+
+    private void scrape() {
+        final Exchange ex = exchange;
+        final ChannelFuture done = ScrapeResponder.respond(ctx, gateway, HttpMethod.HEAD.equals(ex.method), ex.gzip,
+                ex.keepAlive);
+        afterResponse(ex, done);
+    }
+
+    private void apiStatus() {
+        final Exchange ex = exchange;
+        final ByteBuf body = ApiJson.status(gateway.statusFlags, gateway.startTimeMs, gateway.buildInformation,
+                ctx.alloc());
+        respond(ex, cors(json(body)));
+    }
+
+    private void apiMetrics() {
+        final Exchange ex = exchange;
+        final ByteBuf body;
+        try (io.cairn.core.store.StoreSnapshot snapshot = gateway.store.acquire()) {
+            body = ApiJson.metrics(snapshot, ctx.alloc());
+        }
+        respond(ex, cors(json(body)));
+    }
+
+    private static FullHttpResponse json(ByteBuf body) {
+        final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                body);
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        return response;
+    }
+
+    private static FullHttpResponse cors(FullHttpResponse response) {
+        response.headers()
+                .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*")
+                .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, DELETE, OPTIONS")
+                .set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, "Accept, Authorization, Content-Type, Origin")
+                .set(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, "Date")
+                .set(HttpHeaderNames.CACHE_CONTROL, "no-cache, no-store, must-revalidate");
+        return response;
+    }
+
+    // ------------------------------------------------------------------ responses
+
+    private ChannelFuture respond(Exchange ex, FullHttpResponse response) {
+        if (HttpMethod.HEAD.equals(ex.method)) {
+            response.content().clear();
+        }
+        if (ex.handler != null) {
+            gateway.selfMetrics.countRequest(ex.handler, response.status().code(), ex.method.name());
+        }
+        if (!ex.keepAlive) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        final ChannelFuture done = ctx.writeAndFlush(response);
+        afterResponse(ex, done);
+        return done;
+    }
+
+    private void afterResponse(Exchange ex, ChannelFuture done) {
+        if (exchange == ex) {
+            exchange = null;
+        }
+        if (!ex.keepAlive) {
+            done.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private void drainPending() {
+        Object msg;
+        while (!waiting && (msg = pending.poll()) != null) {
+            handle(msg);
+        }
+    }
+
+    private String remote() {
+        return String.valueOf(ctx.channel().remoteAddress());
+    }
+
+    private static long nowNs() {
+        final java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        Object msg;
+        while ((msg = pending.poll()) != null) {
+            ReferenceCountUtil.release(msg);
+        }
+        if (exchange != null && exchange.push != null) {
+            exchange.push.release();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        gateway.log.warn("closing connection after an unexpected error", "source", remote(), "err",
+                String.valueOf(cause));
+        ctx.close();
+    }
+}

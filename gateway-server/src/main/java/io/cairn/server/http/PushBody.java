@@ -1,0 +1,136 @@
+package io.cairn.server.http;
+
+import io.cairn.core.model.PushContent;
+import io.cairn.core.text.ParseException;
+import io.cairn.core.text.TextFormatParser;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.compression.DecompressionException;
+import io.netty.handler.codec.compression.JdkZlibDecoder;
+import io.netty.handler.codec.compression.SnappyFrameDecoder;
+import io.netty.handler.codec.compression.ZlibWrapper;
+
+/**
+ * The body of one push as it streams in: optional decompression ({@code Content-Encoding: gzip}, or {@code
+ * snappy} in the framed format {@code snzip} writes), then the text parser, chunk by chunk. The body is never
+ * aggregated. After the first error the rest of the body is skipped.
+ */
+final class PushBody {
+    private final TextFormatParser parser;
+    private final EmbeddedChannel decompressor;
+    private String error;
+    private long bytes;
+
+    private PushBody(TextFormatParser parser, PushContent content, EmbeddedChannel decompressor) {
+        this.parser = parser;
+        this.decompressor = decompressor;
+        content.reset();
+        parser.reset(content);
+    }
+
+    /**
+     * @param encoding the request's Content-Encoding, or {@code null}
+     */
+    static PushBody start(TextFormatParser parser, PushContent content, String encoding) {
+        EmbeddedChannel decompressor = null;
+        if (encoding != null) {
+            final String e = encoding.trim();
+            if (e.equalsIgnoreCase("gzip") || e.equalsIgnoreCase("x-gzip")) {
+                decompressor = new EmbeddedChannel(new JdkZlibDecoder(ZlibWrapper.GZIP, 0));
+            } else if (e.equalsIgnoreCase("snappy")) {
+                decompressor = new EmbeddedChannel(new SnappyFrameDecoder(true));
+            }
+        }
+        return new PushBody(parser, content, decompressor);
+    }
+
+    /** Feeds a chunk of the request body; does not release it. */
+    void feed(ByteBuf chunk) {
+        bytes += chunk.readableBytes();
+        if (error != null || !chunk.isReadable()) {
+            return;
+        }
+        if (decompressor == null) {
+            parse(chunk);
+            return;
+        }
+        try {
+            decompressor.writeInbound(chunk.retain());
+            drainDecompressed();
+        } catch (DecompressionException e) {
+            failDecompression(e);
+        }
+    }
+
+    /** The body is complete: finishes decompression and parsing. */
+    void finish() {
+        if (error != null) {
+            return;
+        }
+        if (decompressor != null) {
+            try {
+                decompressor.finish();
+                drainDecompressed();
+            } catch (DecompressionException e) {
+                failDecompression(e);
+                return;
+            }
+            if (error != null) {
+                return;
+            }
+        }
+        try {
+            parser.finish();
+        } catch (ParseException e) {
+            error = e.getMessage();
+        }
+    }
+
+    private void drainDecompressed() {
+        ByteBuf out;
+        while ((out = decompressor.readInbound()) != null) {
+            try {
+                parse(out);
+            } finally {
+                out.release();
+            }
+        }
+    }
+
+    private void parse(ByteBuf chunk) {
+        if (error != null) {
+            return;
+        }
+        try {
+            parser.feed(chunk);
+        } catch (ParseException e) {
+            error = e.getMessage();
+        }
+    }
+
+    private void failDecompression(DecompressionException e) {
+        error = e.getMessage() == null ? "invalid compressed request body" : e.getMessage();
+        release();
+    }
+
+    /** Releases the decompressor, whatever state it is in. */
+    void release() {
+        if (decompressor != null && decompressor.isOpen()) {
+            try {
+                decompressor.finishAndReleaseAll();
+            } catch (DecompressionException e) {
+                // the body was bad; what the decoder held is released all the same
+            }
+        }
+    }
+
+    /** The error that rejects this push (400), or {@code null}. */
+    String error() {
+        return error;
+    }
+
+    /** Bytes received on the wire (before decompression). */
+    long bytes() {
+        return bytes;
+    }
+}

@@ -1,0 +1,67 @@
+package io.cairn.server.http;
+
+/**
+ * The gateway's paths under the route prefix, computed once from the flags. Mirrors the Pushgateway's routes
+ * ({@code main.go}): the push path is always {@code <prefix>/metrics/job...} whatever the telemetry path, the
+ * API lives under {@code <prefix>/api/v1}, and {@code GET /-/quit} is answered at the literal path.
+ */
+public final class Routes {
+    final String prefix;
+    final String telemetryPath;
+    final String pushJob;
+    final String pushJobBase64;
+    final String healthy;
+    final String ready;
+    final String quit;
+    final String apiV1;
+    final String status;
+    final String root;
+
+    /** @param prefix the normalised route prefix: empty, or a leading slash and no trailing one */
+    public Routes(String prefix, String telemetryPath) {
+        this.prefix = prefix;
+        this.telemetryPath = prefix + (telemetryPath.startsWith("/") ? telemetryPath : "/" + telemetryPath);
+        this.pushJob = prefix + "/metrics/job/";
+        this.pushJobBase64 = prefix + "/metrics/job@base64/";
+        this.healthy = prefix + "/-/healthy";
+        this.ready = prefix + "/-/ready";
+        this.quit = prefix + "/-/quit";
+        this.apiV1 = prefix + "/api/v1/";
+        this.status = prefix + "/status";
+        this.root = prefix + "/";
+    }
+
+    /**
+     * Go's {@code path.Clean} as ServeMux applies it before routing (keeping a trailing slash), or {@code null}
+     * when the path is clean already.
+     */
+    static String cleanIfNeeded(String path) {
+        if (path.indexOf("//") < 0 && path.indexOf("/./") < 0 && path.indexOf("/../") < 0
+                && !path.endsWith("/.") && !path.endsWith("/..")) {
+            return null;
+        }
+        final String[] parts = path.split("/", -1);
+        final java.util.ArrayDeque<String> kept = new java.util.ArrayDeque<>();
+        for (String part : parts) {
+            if (part.isEmpty() || part.equals(".")) {
+                continue;
+            }
+            if (part.equals("..")) {
+                kept.pollLast();
+            } else {
+                kept.addLast(part);
+            }
+        }
+        final StringBuilder sb = new StringBuilder();
+        for (String part : kept) {
+            sb.append('/').append(part);
+        }
+        if (sb.length() == 0 || (path.endsWith("/") && !path.endsWith("//"))) {
+            sb.append('/');
+        } else if (path.endsWith("/")) {
+            sb.append('/');
+        }
+        final String cleaned = sb.toString();
+        return cleaned.equals(path) ? null : cleaned;
+    }
+}
