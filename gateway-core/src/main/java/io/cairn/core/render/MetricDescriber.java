@@ -5,8 +5,8 @@ import io.cairn.core.model.PushedMetric;
 
 /**
  * Builds the consistency-check messages of client_golang ({@code prometheus/registry.go}), which describe the
- * offending metric in protobuf text form: {@code collected metric "a" { label:{name:"job" value:"j"}
- * gauge:{value:1} } was collected before with the same name and label values}. Cold path: only for rejections.
+ * offending metric in protobuf text form: {@code collected metric "a" { label:<name:"job" value:"j" >
+ * gauge:<value:1 > } was collected before with the same name and label values}. Cold path: only for rejections.
  */
 public final class MetricDescriber {
     private MetricDescriber() {
@@ -27,25 +27,25 @@ public final class MetricDescriber {
         appendLabels(sb, names, values);
         switch (type) {
             case SUMMARY:
-                sb.append("summary:{sample_count:").append(Long.toUnsignedString(metric.sampleCount()))
-                        .append(" sample_sum:").append(number(metric.sampleSum()));
+                sb.append("summary:<sample_count:").append(Long.toUnsignedString(metric.sampleCount()))
+                        .append(" sample_sum:").append(number(metric.sampleSum())).append(' ');
                 for (int i = 0; i < metric.quantileCount(); i++) {
-                    sb.append(" quantile:{quantile:").append(number(metric.quantile(i)))
-                            .append(" value:").append(number(metric.quantileValue(i))).append('}');
+                    sb.append("quantile:<quantile:").append(number(metric.quantile(i)))
+                            .append(" value:").append(number(metric.quantileValue(i))).append(" > ");
                 }
-                sb.append("} ");
+                sb.append("> ");
                 break;
             case HISTOGRAM:
-                sb.append("histogram:{sample_count:").append(Long.toUnsignedString(metric.sampleCount()))
-                        .append(" sample_sum:").append(number(metric.sampleSum()));
+                sb.append("histogram:<sample_count:").append(Long.toUnsignedString(metric.sampleCount()))
+                        .append(" sample_sum:").append(number(metric.sampleSum())).append(' ');
                 for (int i = 0; i < metric.bucketCount(); i++) {
-                    sb.append(" bucket:{cumulative_count:").append(Long.toUnsignedString(metric.cumulativeCount(i)))
-                            .append(" upper_bound:").append(number(metric.upperBound(i))).append('}');
+                    sb.append("bucket:<cumulative_count:").append(Long.toUnsignedString(metric.cumulativeCount(i)))
+                            .append(" upper_bound:").append(number(metric.upperBound(i))).append(" > ");
                 }
-                sb.append("} ");
+                sb.append("> ");
                 break;
             default:
-                sb.append(type.textName()).append(":{value:").append(number(metric.value())).append("} ");
+                sb.append(type.textName()).append(":<value:").append(number(metric.value())).append(" > ");
                 break;
         }
         return sb.toString();
@@ -69,23 +69,23 @@ public final class MetricDescriber {
                 while (j < labels.length() && labels.charAt(j) != '"') {
                     j += labels.charAt(j) == '\\' ? 2 : 1;
                 }
-                sb.append("label:{name:\"").append(labels, i, eq).append("\" value:")
-                        .append(labels, eq + 1, Math.min(j + 1, labels.length())).append("} ");
+                sb.append("label:<name:\"").append(labels, i, eq).append("\" value:")
+                        .append(labels, eq + 1, Math.min(j + 1, labels.length())).append(" > ");
                 i = j + 2;
             }
         }
         final String value = line.substring(line.lastIndexOf(' ') + 1);
         if (type.isComposite()) {
-            sb.append(type.textName()).append(":{...} ");
+            sb.append(type.textName()).append(":<...> ");
         } else {
-            sb.append(type.textName()).append(":{value:").append(value).append("} ");
+            sb.append(type.textName()).append(":<value:").append(value).append(" > ");
         }
         return sb.toString();
     }
 
     private static void appendLabels(StringBuilder sb, String[] names, String[] values) {
         for (int i = 0; i < names.length; i++) {
-            sb.append("label:{name:\"").append(names[i]).append("\" value:\"");
+            sb.append("label:<name:\"").append(names[i]).append("\" value:\"");
             final String v = values[i];
             for (int k = 0; k < v.length(); k++) {
                 final char c = v.charAt(k);
@@ -94,7 +94,7 @@ public final class MetricDescriber {
                 }
                 sb.append(c == '\n' ? "\\n" : String.valueOf(c));
             }
-            sb.append("\"} ");
+            sb.append("\" > ");
         }
     }
 
