@@ -96,6 +96,7 @@ public final class GroupStore implements Agent {
         MetricType type;
         int groupCount;
         int seriesCount;
+        long textBytes;
         final Long2IntOpenHashMap owners = new Long2IntOpenHashMap();
         final Object2IntOpenHashMap<String> helps = new Object2IntOpenHashMap<>();
         SlotVector<FamilyChunk> chunks = SlotVector.empty();
@@ -244,6 +245,7 @@ public final class GroupStore implements Agent {
         for (FamilyState family : familiesByName.values()) {
             if (family.published != null) {
                 retiring.add(family.published.header());
+                retiring.add(family.published);
             }
         }
         groupsById.clear();
@@ -384,6 +386,7 @@ public final class GroupStore implements Agent {
         family.type = encoded.type();
         family.groupCount++;
         family.seriesCount += encoded.seriesCount();
+        family.textBytes += encoded.text().readableBytes();
         seriesCount += encoded.seriesCount();
         for (int i = 0; i < encoded.seriesCount(); i++) {
             family.owners.put(encoded.seriesHash(i), group.slot);
@@ -399,6 +402,7 @@ public final class GroupStore implements Agent {
         final EncodedFamily encoded = chunk.family();
         family.groupCount--;
         family.seriesCount -= encoded.seriesCount();
+        family.textBytes -= encoded.text().readableBytes();
         seriesCount -= encoded.seriesCount();
         for (int i = 0; i < encoded.seriesCount(); i++) {
             final long hash = encoded.seriesHash(i);
@@ -419,6 +423,7 @@ public final class GroupStore implements Agent {
             familySetChanged = true;
             if (family.published != null) {
                 retiring.add(family.published.header());
+                retiring.add(family.published);
                 family.published = null;
             }
         } else {
@@ -586,6 +591,9 @@ public final class GroupStore implements Agent {
             }
             final String help = chooseHelp(family);
             final FamilySnapshot old = family.published;
+            if (old != null) {
+                retiring.add(old); // its scrape caches describe the old content
+            }
             ByteBuf header;
             if (old != null && old.type() == family.type && java.util.Objects.equals(old.help(), help)) {
                 header = old.header();
@@ -597,7 +605,7 @@ public final class GroupStore implements Agent {
                 }
             }
             family.published = new FamilySnapshot(family.name, family.type, help, header, family.chunks,
-                    family.seriesCount);
+                    family.seriesCount, family.textBytes + header.readableBytes());
         }
         dirtyFamilies.clear();
         final FamilySnapshot[] families;
@@ -646,6 +654,8 @@ public final class GroupStore implements Agent {
                 for (Object buffer : retired) {
                     if (buffer instanceof EncodedFamily) {
                         ((EncodedFamily) buffer).release();
+                    } else if (buffer instanceof FamilySnapshot) {
+                        ((FamilySnapshot) buffer).releaseCaches();
                     } else {
                         ((ByteBuf) buffer).release();
                     }

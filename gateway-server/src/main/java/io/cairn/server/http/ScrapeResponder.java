@@ -15,11 +15,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.zip.CRC32;
-import java.util.zip.Deflater;
 
 /**
  * Answers a scrape in text format 0.0.4: the pre-serialized pieces of the store, merged with the gateway's own
@@ -27,10 +24,6 @@ import java.util.zip.Deflater;
  */
 final class ScrapeResponder {
     static final String TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8";
-    /** Fast compression: a scrape is compressed afresh every time, so speed matters more than the last percent. */
-    static final int GZIP_LEVEL = 1;
-    private static final int GZIP_OUT_CHUNK = 64 * 1024;
-    private static final byte[] GZIP_HEADER = {0x1f, (byte) 0x8b, Deflater.DEFLATED, 0, 0, 0, 0, 0, 0, (byte) 0xff};
 
     private ScrapeResponder() {
     }
@@ -54,11 +47,10 @@ final class ScrapeResponder {
         final ByteBufAllocator alloc = ctx.alloc();
         final List<OwnFamily> own = gateway.selfMetrics.render(gateway.store, alloc);
         final ArrayList<ByteBuf> pieces = new ArrayList<>();
-        TextScrapeComposer.compose(gateway.store, own, alloc, pieces::add);
         if (gzip) {
-            final ByteBuf compressed = gzip(pieces, alloc);
-            pieces.clear();
-            pieces.add(compressed);
+            TextScrapeComposer.composeGzip(gateway.store, own, alloc, pieces::add);
+        } else {
+            TextScrapeComposer.compose(gateway.store, own, alloc, pieces::add);
         }
         long length = 0;
         for (ByteBuf piece : pieces) {
@@ -82,48 +74,5 @@ final class ScrapeResponder {
             }
         }
         return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-    }
-
-    /** Compresses the pieces into one gzip member and releases them. */
-    static ByteBuf gzip(List<ByteBuf> pieces, ByteBufAllocator alloc) {
-        final Deflater deflater = new Deflater(GZIP_LEVEL, true);
-        final CRC32 crc = new CRC32();
-        long size = 0;
-        final ByteBuf out = alloc.directBuffer(GZIP_OUT_CHUNK);
-        try {
-            out.writeBytes(GZIP_HEADER);
-            for (ByteBuf piece : pieces) {
-                for (ByteBuffer nio : piece.nioBuffers()) {
-                    size += nio.remaining();
-                    crc.update(nio.duplicate());
-                    deflater.setInput(nio);
-                    while (!deflater.needsInput()) {
-                        deflate(deflater, out, Deflater.NO_FLUSH);
-                    }
-                }
-            }
-            deflater.finish();
-            while (!deflater.finished()) {
-                deflate(deflater, out, Deflater.NO_FLUSH);
-            }
-            out.writeIntLE((int) crc.getValue());
-            out.writeIntLE((int) size);
-            return out;
-        } catch (RuntimeException e) {
-            out.release();
-            throw e;
-        } finally {
-            deflater.end();
-            for (ByteBuf piece : pieces) {
-                piece.release();
-            }
-        }
-    }
-
-    private static void deflate(Deflater deflater, ByteBuf out, int flush) {
-        out.ensureWritable(GZIP_OUT_CHUNK);
-        final ByteBuffer target = out.nioBuffer(out.writerIndex(), out.writableBytes());
-        final int n = deflater.deflate(target, flush);
-        out.writerIndex(out.writerIndex() + n);
     }
 }
