@@ -6,7 +6,7 @@ import io.cairn.bench.JvmFlags;
 import io.cairn.core.model.PushContent;
 import io.cairn.core.render.PushEncoder;
 import io.cairn.core.scrape.TextScrapeComposer;
-import io.cairn.core.store.FamilyChunk;
+import io.cairn.core.render.EncodedFamily;
 import io.cairn.core.store.FamilySnapshot;
 import io.cairn.core.store.GroupStore;
 import io.cairn.core.store.SlotVector;
@@ -166,9 +166,9 @@ public class TextScrapeComposerBenchmark {
                 }
                 final ByteBuf header = family.header();
                 into.writeBytes(header, header.readerIndex(), header.readableBytes());
-                final SlotVector<FamilyChunk> chunks = family.chunks();
+                final SlotVector<EncodedFamily> chunks = family.chunks();
                 chunks.forEach(chunk -> {
-                    final ByteBuf text = chunk.family().text();
+                    final ByteBuf text = chunk.text();
                     into.writeBytes(text, text.readerIndex(), text.readableBytes());
                 });
             }

@@ -8,7 +8,8 @@ import java.util.TreeMap;
  * The grouping key of a group: its label pairs (always including {@code job}), sorted by label name. Immutable.
  *
  * <p>{@link #id()} is the canonical identity, {@code name 0xFF value 0xFF ...} over the sorted pairs, as the
- * Pushgateway builds it ({@code storage/interface.go: groupingKeyFor}); two keys are equal when their ids are.
+ * Pushgateway builds it ({@code storage/interface.go: groupingKeyFor}); two keys are equal when their ids are,
+ * that is when their sorted pairs are.
  */
 public final class GroupingKey implements Comparable<GroupingKey> {
     public static final String JOB = "job";
@@ -18,16 +19,13 @@ public final class GroupingKey implements Comparable<GroupingKey> {
 
     private final String[] names;
     private final String[] values;
-    private final String id;
+    /** Keys are stored by the ten thousand: the hash is kept, the id is built when asked for. */
+    private final int hash;
 
     private GroupingKey(String[] names, String[] values) {
         this.names = names;
         this.values = values;
-        final StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < names.length; i++) {
-            sb.append(names[i]).append(SEPARATOR).append(values[i]).append(SEPARATOR);
-        }
-        this.id = sb.toString();
+        this.hash = 31 * Arrays.hashCode(names) + Arrays.hashCode(values);
     }
 
     /** A key of these labels; the map must contain a non-empty {@code job}. */
@@ -81,9 +79,13 @@ public final class GroupingKey implements Comparable<GroupingKey> {
         return Arrays.binarySearch(names, INSTANCE) >= 0;
     }
 
-    /** The canonical identity of this key. */
+    /** The canonical identity of this key, built on each call. */
     public String id() {
-        return id;
+        final StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < names.length; i++) {
+            sb.append(names[i]).append(SEPARATOR).append(values[i]).append(SEPARATOR);
+        }
+        return sb.toString();
     }
 
     public Map<String, String> toMap() {
@@ -96,17 +98,24 @@ public final class GroupingKey implements Comparable<GroupingKey> {
 
     @Override
     public int compareTo(GroupingKey other) {
-        return id.compareTo(other.id);
+        return id().compareTo(other.id());
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof GroupingKey && ((GroupingKey) o).id.equals(id);
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof GroupingKey)) {
+            return false;
+        }
+        final GroupingKey other = (GroupingKey) o;
+        return hash == other.hash && Arrays.equals(names, other.names) && Arrays.equals(values, other.values);
     }
 
     @Override
     public int hashCode() {
-        return id.hashCode();
+        return hash;
     }
 
     @Override

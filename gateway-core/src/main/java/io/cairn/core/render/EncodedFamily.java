@@ -8,6 +8,8 @@ import io.netty.buffer.ByteBuf;
  * {@code instance=""} added, series sorted as expfmt sorts them), and the identity hash of every series for the
  * consistency check.
  *
+ * <p>Stored as it is: the store keeps this object (with the push time it sets) per group and family.
+ *
  * <p>Owns {@link #text()}, a buffer with reference count 1 from the pooled direct allocator: whoever holds the
  * {@code EncodedFamily} last (the store, or the push that was rejected) releases it through {@link #release()}.
  */
@@ -15,9 +17,15 @@ public final class EncodedFamily {
     private final String name;
     private final MetricType type;
     private final String help;
+    private static final int[] FIRST_OFFSET_ONLY = {0};
+
     private final ByteBuf text;
+    /** The hash of a family with one series (the common case) lives in a field, saving an array per family. */
+    private final long firstHash;
     private final long[] seriesHashes;
     private final int[] seriesOffsets;
+    private final int seriesCount;
+    private long pushTimeNs;
 
     public EncodedFamily(String name, MetricType type, String help, ByteBuf text, long[] seriesHashes,
                          int[] seriesOffsets) {
@@ -25,8 +33,10 @@ public final class EncodedFamily {
         this.type = type;
         this.help = help;
         this.text = text;
-        this.seriesHashes = seriesHashes;
-        this.seriesOffsets = seriesOffsets;
+        this.seriesCount = seriesHashes.length;
+        this.firstHash = seriesCount == 0 ? 0 : seriesHashes[0];
+        this.seriesHashes = seriesCount > 1 ? seriesHashes : null;
+        this.seriesOffsets = seriesCount > 1 ? seriesOffsets : FIRST_OFFSET_ONLY;
     }
 
     public String name() {
@@ -49,17 +59,27 @@ public final class EncodedFamily {
 
     /** The number of series (metrics); a histogram or summary series spans several lines. */
     public int seriesCount() {
-        return seriesHashes.length;
+        return seriesCount;
     }
 
     /** The identity hash of series {@code index}, as client_golang's {@code checkMetricConsistency} computes it. */
     public long seriesHash(int index) {
-        return seriesHashes[index];
+        return seriesHashes == null ? firstHash : seriesHashes[index];
     }
 
     /** Offset in {@link #text()} of the first line of series {@code index}. */
     public int seriesOffset(int index) {
         return seriesOffsets[index];
+    }
+
+    /** Unix time in nanoseconds of the push that stored this family (the {@code time_stamp} of the JSON API). */
+    public long pushTimeNs() {
+        return pushTimeNs;
+    }
+
+    /** Set once by the store writer, before the family is published to readers. */
+    public void pushTimeNs(long pushTimeNs) {
+        this.pushTimeNs = pushTimeNs;
     }
 
     public void release() {

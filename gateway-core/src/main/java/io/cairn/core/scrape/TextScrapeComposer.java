@@ -1,7 +1,7 @@
 package io.cairn.core.scrape;
 
 import io.cairn.core.render.TextWriter;
-import io.cairn.core.store.FamilyChunk;
+import io.cairn.core.render.EncodedFamily;
 import io.cairn.core.store.FamilySnapshot;
 import io.cairn.core.store.GroupStore;
 import io.cairn.core.store.ScrapeCache;
@@ -166,7 +166,7 @@ public final class TextScrapeComposer {
         final ByteBuf header = family.header();
         bytes.writeBytes(header, header.readerIndex(), header.readableBytes());
         family.chunks().forEach(chunk -> {
-            final ByteBuf text = chunk.family().text();
+            final ByteBuf text = chunk.text();
             bytes.writeBytes(text, text.readerIndex(), text.readableBytes());
         });
         return (TextCache) family.installTextCache(new TextCache(bytes));
@@ -183,7 +183,7 @@ public final class TextScrapeComposer {
             writer.write(((TextCache) text).bytes);
         } else {
             writer.write(family.header());
-            family.chunks().forEach(chunk -> writer.write(chunk.family().text()));
+            family.chunks().forEach(chunk -> writer.write(chunk.text()));
         }
         return (GzipSegment) family.installGzipCache(writer.finish());
     }
@@ -202,7 +202,7 @@ public final class TextScrapeComposer {
             own.lines().release();
         }
         if (pushed != null) {
-            pushed.chunks().forEach(chunk -> writer.write(chunk.family().text()));
+            pushed.chunks().forEach(chunk -> writer.write(chunk.text()));
         }
         return writer.finish();
     }
@@ -276,8 +276,8 @@ public final class TextScrapeComposer {
             add(family.lines());
         }
 
-        void chunk(FamilyChunk chunk) {
-            final ByteBuf text = chunk.family().text();
+        void chunk(EncodedFamily chunk) {
+            final ByteBuf text = chunk.text();
             if (text.isReadable()) {
                 add(text.retainedDuplicate());
             }

@@ -1,6 +1,7 @@
 package io.cairn.core.store;
 
 import io.cairn.core.model.MetricType;
+import io.cairn.core.render.EncodedFamily;
 import io.netty.buffer.ByteBuf;
 
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
@@ -23,13 +24,13 @@ public final class FamilySnapshot {
     private final MetricType type;
     private final String help;
     private final ByteBuf header;
-    private final SlotVector<FamilyChunk> chunks;
+    private final SlotVector<EncodedFamily> chunks;
     private final int seriesCount;
     private final long textBytes;
     private volatile ScrapeCache textCache;
     private volatile ScrapeCache gzipCache;
 
-    FamilySnapshot(String name, MetricType type, String help, ByteBuf header, SlotVector<FamilyChunk> chunks,
+    FamilySnapshot(String name, MetricType type, String help, ByteBuf header, SlotVector<EncodedFamily> chunks,
                    int seriesCount, long textBytes) {
         this.name = name;
         this.type = type;
@@ -103,7 +104,7 @@ public final class FamilySnapshot {
     }
 
     /** Each group's chunk of this family, by group slot. */
-    public SlotVector<FamilyChunk> chunks() {
+    public SlotVector<EncodedFamily> chunks() {
         return chunks;
     }
 

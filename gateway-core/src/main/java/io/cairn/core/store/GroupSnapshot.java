@@ -1,6 +1,7 @@
 package io.cairn.core.store;
 
 import io.cairn.core.model.GroupingKey;
+import io.cairn.core.render.EncodedFamily;
 
 /**
  * One group as published to readers: its grouping key and its families sorted by name (including {@code
@@ -9,11 +10,11 @@ import io.cairn.core.model.GroupingKey;
 public final class GroupSnapshot {
     private final GroupingKey key;
     private final int slot;
-    private final FamilyChunk[] families;
+    private final EncodedFamily[] families;
     private final double pushTimeSeconds;
     private final double failureTimeSeconds;
 
-    GroupSnapshot(GroupingKey key, int slot, FamilyChunk[] families, double pushTimeSeconds,
+    GroupSnapshot(GroupingKey key, int slot, EncodedFamily[] families, double pushTimeSeconds,
                   double failureTimeSeconds) {
         this.key = key;
         this.slot = slot;
@@ -34,16 +35,16 @@ public final class GroupSnapshot {
         return families.length;
     }
 
-    public FamilyChunk family(int index) {
+    public EncodedFamily family(int index) {
         return families[index];
     }
 
-    FamilyChunk[] families() {
+    EncodedFamily[] families() {
         return families;
     }
 
     /** The family of that name, or {@code null}. */
-    public FamilyChunk family(String name) {
+    public EncodedFamily family(String name) {
         int lo = 0;
         int hi = families.length - 1;
         while (lo <= hi) {
@@ -78,8 +79,8 @@ public final class GroupSnapshot {
 
     public int seriesCount() {
         int n = 0;
-        for (FamilyChunk family : families) {
-            n += family.family().seriesCount();
+        for (EncodedFamily family : families) {
+            n += family.seriesCount();
         }
         return n;
     }

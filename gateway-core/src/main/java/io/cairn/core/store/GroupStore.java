@@ -56,7 +56,7 @@ public final class GroupStore implements Agent {
     private final boolean checkConsistency;
 
     // writer-private state
-    private final HashMap<String, GroupState> groupsById = new HashMap<>();
+    private final HashMap<GroupingKey, GroupState> groupsByKey = new HashMap<>();
     private final HashMap<String, FamilyState> familiesByName = new HashMap<>();
     private final IntArrayFIFOQueue freeSlots = new IntArrayFIFOQueue();
     private int nextSlot;
@@ -99,7 +99,7 @@ public final class GroupStore implements Agent {
         long textBytes;
         final Long2IntOpenHashMap owners = new Long2IntOpenHashMap();
         final Object2IntOpenHashMap<String> helps = new Object2IntOpenHashMap<>();
-        SlotVector<FamilyChunk> chunks = SlotVector.empty();
+        SlotVector<EncodedFamily> chunks = SlotVector.empty();
         FamilySnapshot published;
         boolean dirty;
 
@@ -237,9 +237,9 @@ public final class GroupStore implements Agent {
         while (doWork() > 0) {
             // keep draining
         }
-        for (GroupState group : groupsById.values()) {
-            for (FamilyChunk chunk : group.snapshot.families()) {
-                retiring.add(chunk.family());
+        for (GroupState group : groupsByKey.values()) {
+            for (EncodedFamily chunk : group.snapshot.families()) {
+                retiring.add(chunk);
             }
         }
         for (FamilyState family : familiesByName.values()) {
@@ -248,7 +248,7 @@ public final class GroupStore implements Agent {
                 retiring.add(family.published);
             }
         }
-        groupsById.clear();
+        groupsByKey.clear();
         familiesByName.clear();
         final StoreSnapshot last = current;
         last.retired(retiring);
@@ -276,13 +276,13 @@ public final class GroupStore implements Agent {
         if (command instanceof StoreCommand.Push) {
             result = applyPush((StoreCommand.Push) command);
         } else if (command instanceof StoreCommand.Delete) {
-            final GroupState group = groupsById.get(((StoreCommand.Delete) command).key.id());
+            final GroupState group = groupsByKey.get(((StoreCommand.Delete) command).key);
             if (group != null) {
                 removeGroup(group);
             }
             result = null;
         } else {
-            for (GroupState group : new ArrayList<>(groupsById.values())) {
+            for (GroupState group : new ArrayList<>(groupsByKey.values())) {
                 removeGroup(group);
             }
             result = null;
@@ -292,7 +292,7 @@ public final class GroupStore implements Agent {
     }
 
     private String applyPush(StoreCommand.Push push) {
-        GroupState group = groupsById.get(push.key.id());
+        GroupState group = groupsByKey.get(push.key);
         String error = push.rejection;
         if (error == null && checkConsistency) {
             error = check(group, push);
@@ -310,7 +310,7 @@ public final class GroupStore implements Agent {
                 group = createGroup(push.key, push.timeNs, 0);
             }
             group.failureTimeSeconds = seconds(push.timeNs);
-            final HashMap<String, FamilyChunk> families = familiesOf(group, false);
+            final HashMap<String, EncodedFamily> families = familiesOf(group, false);
             putChunk(group, families, timestampChunk(PushEncoder.PUSH_FAILURE_TIME_FAMILY, PUSH_FAILURE_TIME_HELP,
                     group.key, group.failureTimeSeconds, push.timeNs));
             commitGroup(group, families);
@@ -319,16 +319,17 @@ public final class GroupStore implements Agent {
         if (group == null) {
             group = createGroup(push.key, push.timeNs, push.timeNs);
         }
-        final HashMap<String, FamilyChunk> families = familiesOf(group, push.replace);
+        final HashMap<String, EncodedFamily> families = familiesOf(group, push.replace);
         if (push.replace) {
-            for (FamilyChunk old : group.snapshot.families()) {
+            for (EncodedFamily old : group.snapshot.families()) {
                 if (!families.containsKey(old.name())) {
                     removeChunk(group, old);
                 }
             }
         }
         for (EncodedFamily family : push.families) {
-            putChunk(group, families, new FamilyChunk(family, push.timeNs));
+            family.pushTimeNs(push.timeNs);
+            putChunk(group, families, family);
         }
         group.pushTimeSeconds = seconds(push.timeNs);
         putChunk(group, families, timestampChunk(PushEncoder.PUSH_TIME_FAMILY, PUSH_TIME_HELP, group.key,
@@ -341,9 +342,9 @@ public final class GroupStore implements Agent {
         final int slot = freeSlots.isEmpty() ? nextSlot++ : freeSlots.dequeueInt();
         final GroupState group = new GroupState(key, slot);
         group.pushTimeSeconds = seconds(pushTimeNs);
-        group.snapshot = new GroupSnapshot(key, slot, new FamilyChunk[0], 0, 0);
-        groupsById.put(key.id(), group);
-        final HashMap<String, FamilyChunk> families = new HashMap<>();
+        group.snapshot = new GroupSnapshot(key, slot, new EncodedFamily[0], 0, 0);
+        groupsByKey.put(key, group);
+        final HashMap<String, EncodedFamily> families = new HashMap<>();
         putChunk(group, families, timestampChunk(PushEncoder.PUSH_TIME_FAMILY, PUSH_TIME_HELP, key,
                 group.pushTimeSeconds, timeNs));
         putChunk(group, families, timestampChunk(PushEncoder.PUSH_FAILURE_TIME_FAMILY, PUSH_FAILURE_TIME_HELP, key,
@@ -352,14 +353,16 @@ public final class GroupStore implements Agent {
         return group;
     }
 
-    private FamilyChunk timestampChunk(String name, String help, GroupingKey key, double value, long timeNs) {
-        return new FamilyChunk(PushEncoder.encodeTimestamp(name, help, key, value, alloc), timeNs);
+    private EncodedFamily timestampChunk(String name, String help, GroupingKey key, double value, long timeNs) {
+        final EncodedFamily family = PushEncoder.encodeTimestamp(name, help, key, value, alloc);
+        family.pushTimeNs(timeNs);
+        return family;
     }
 
     /** The group's families by name; with {@code onlyTimestamps}, only the two push timestamp families. */
-    private static HashMap<String, FamilyChunk> familiesOf(GroupState group, boolean onlyTimestamps) {
-        final HashMap<String, FamilyChunk> families = new HashMap<>();
-        for (FamilyChunk chunk : group.snapshot.families()) {
+    private static HashMap<String, EncodedFamily> familiesOf(GroupState group, boolean onlyTimestamps) {
+        final HashMap<String, EncodedFamily> families = new HashMap<>();
+        for (EncodedFamily chunk : group.snapshot.families()) {
             if (!onlyTimestamps || isTimestampFamily(chunk.name())) {
                 families.put(chunk.name(), chunk);
             }
@@ -371,8 +374,8 @@ public final class GroupStore implements Agent {
         return PushEncoder.PUSH_TIME_FAMILY.equals(name) || PushEncoder.PUSH_FAILURE_TIME_FAMILY.equals(name);
     }
 
-    private void putChunk(GroupState group, HashMap<String, FamilyChunk> families, FamilyChunk chunk) {
-        final FamilyChunk old = families.put(chunk.name(), chunk);
+    private void putChunk(GroupState group, HashMap<String, EncodedFamily> families, EncodedFamily chunk) {
+        final EncodedFamily old = families.put(chunk.name(), chunk);
         if (old != null) {
             removeChunk(group, old);
         }
@@ -382,7 +385,7 @@ public final class GroupStore implements Agent {
             familiesByName.put(chunk.name(), family);
             familySetChanged = true;
         }
-        final EncodedFamily encoded = chunk.family();
+        final EncodedFamily encoded = chunk;
         family.type = encoded.type();
         family.groupCount++;
         family.seriesCount += encoded.seriesCount();
@@ -397,9 +400,9 @@ public final class GroupStore implements Agent {
     }
 
     /** Takes a chunk out of the family index and retires its buffer. */
-    private void removeChunk(GroupState group, FamilyChunk chunk) {
+    private void removeChunk(GroupState group, EncodedFamily chunk) {
         final FamilyState family = familiesByName.get(chunk.name());
-        final EncodedFamily encoded = chunk.family();
+        final EncodedFamily encoded = chunk;
         family.groupCount--;
         family.seriesCount -= encoded.seriesCount();
         family.textBytes -= encoded.text().readableBytes();
@@ -438,19 +441,19 @@ public final class GroupStore implements Agent {
         }
     }
 
-    private void commitGroup(GroupState group, HashMap<String, FamilyChunk> families) {
-        final FamilyChunk[] sorted = families.values().toArray(new FamilyChunk[0]);
-        Arrays.sort(sorted, Comparator.comparing(FamilyChunk::name));
+    private void commitGroup(GroupState group, HashMap<String, EncodedFamily> families) {
+        final EncodedFamily[] sorted = families.values().toArray(new EncodedFamily[0]);
+        Arrays.sort(sorted, Comparator.comparing(EncodedFamily::name));
         group.snapshot = new GroupSnapshot(group.key, group.slot, sorted, group.pushTimeSeconds,
                 group.failureTimeSeconds);
         groups = groups.with(group.slot, group.snapshot, edit);
     }
 
     private void removeGroup(GroupState group) {
-        for (FamilyChunk chunk : group.snapshot.families()) {
+        for (EncodedFamily chunk : group.snapshot.families()) {
             removeChunk(group, chunk);
         }
-        groupsById.remove(group.key.id());
+        groupsByKey.remove(group.key);
         groups = groups.with(group.slot, null, edit);
         freeSlots.enqueue(group.slot);
     }

@@ -186,7 +186,7 @@ class GroupStoreTest {
         try (StoreFixture f = new StoreFixture()) {
             f.put(J, "a 1\n");
             final StoreSnapshot pinned = f.store.acquire();
-            final ByteBuf old = pinned.family(0).chunks().get(0).family().text();
+            final ByteBuf old = pinned.family(0).chunks().get(0).text();
             f.put(J, "a 2\n");
             assertEquals(1, old.refCnt(), "replaced but still visible to a pinned reader");
             assertTrue(old.toString(java.nio.charset.StandardCharsets.UTF_8).endsWith(" 1\n"));

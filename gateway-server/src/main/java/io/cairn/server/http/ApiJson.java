@@ -3,7 +3,6 @@ package io.cairn.server.http;
 import io.cairn.core.model.GroupingKey;
 import io.cairn.core.model.MetricType;
 import io.cairn.core.render.EncodedFamily;
-import io.cairn.core.store.FamilyChunk;
 import io.cairn.core.store.GroupSnapshot;
 import io.cairn.core.store.SlotVector;
 import io.cairn.core.store.StoreSnapshot;
@@ -80,7 +79,7 @@ final class ApiJson {
         int estimate = 64;
         for (GroupSnapshot group : groups) {
             for (int f = 0; f < group.familyCount(); f++) {
-                estimate += 128 + EXPANSION * group.family(f).family().text().readableBytes();
+                estimate += 128 + EXPANSION * group.family(f).text().readableBytes();
             }
         }
         final ByteBuf out = alloc.buffer(estimate);
@@ -234,8 +233,8 @@ final class ApiJson {
             out.writeByte('}');
         }
 
-        private void family(FamilyChunk chunk) {
-            final EncodedFamily family = chunk.family();
+        private void family(EncodedFamily chunk) {
+            final EncodedFamily family = chunk;
             ByteBufUtil.writeAscii(out, "{\"time_stamp\":\"");
             if (lastTime == null || chunk.pushTimeNs() != lastTimeNs) {
                 lastTimeNs = chunk.pushTimeNs();
