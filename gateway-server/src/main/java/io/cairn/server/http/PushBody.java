@@ -18,12 +18,14 @@ import io.netty.handler.codec.compression.ZlibWrapper;
 final class PushBody {
     private final TextFormatParser parser;
     private final EmbeddedChannel decompressor;
+    private final boolean gzip;
     private String error;
     private long bytes;
 
-    private PushBody(TextFormatParser parser, PushContent content, EmbeddedChannel decompressor) {
+    private PushBody(TextFormatParser parser, PushContent content, EmbeddedChannel decompressor, boolean gzip) {
         this.parser = parser;
         this.decompressor = decompressor;
+        this.gzip = gzip;
         content.reset();
         parser.reset(content);
     }
@@ -33,15 +35,17 @@ final class PushBody {
      */
     static PushBody start(TextFormatParser parser, PushContent content, String encoding) {
         EmbeddedChannel decompressor = null;
+        boolean gzip = false;
         if (encoding != null) {
             final String e = encoding.trim();
             if (e.equalsIgnoreCase("gzip") || e.equalsIgnoreCase("x-gzip")) {
                 decompressor = new EmbeddedChannel(new JdkZlibDecoder(ZlibWrapper.GZIP, 0));
+                gzip = true;
             } else if (e.equalsIgnoreCase("snappy")) {
                 decompressor = new EmbeddedChannel(new SnappyFrameDecoder(true));
             }
         }
-        return new PushBody(parser, content, decompressor);
+        return new PushBody(parser, content, decompressor, gzip);
     }
 
     /** Feeds a chunk of the request body; does not release it. */
@@ -68,6 +72,7 @@ final class PushBody {
             return;
         }
         if (decompressor != null) {
+            final boolean complete = !gzip || ((JdkZlibDecoder) decompressor.pipeline().first()).isClosed();
             try {
                 decompressor.finish();
                 drainDecompressed();
@@ -76,6 +81,11 @@ final class PushBody {
                 return;
             }
             if (error != null) {
+                return;
+            }
+            if (!complete) {
+                // the gzip stream ended before its trailer: Go's gzip reader says EOF, or unexpected EOF
+                error = bytes == 0 ? "EOF" : "unexpected EOF";
                 return;
             }
         }
@@ -108,8 +118,18 @@ final class PushBody {
         }
     }
 
+    /** Go's words for a broken compressed body ({@code compress/gzip}, {@code golang/snappy}). */
     private void failDecompression(DecompressionException e) {
-        error = e.getMessage() == null ? "invalid compressed request body" : e.getMessage();
+        final String message = String.valueOf(e.getMessage());
+        if (!gzip) {
+            error = "snappy: corrupt input";
+        } else if (message.contains("CRC") || message.contains("Number of bytes")) {
+            error = "gzip: invalid checksum";
+        } else if (message.contains("GZIP") || message.contains("Unsupported")) {
+            error = "gzip: invalid header";
+        } else {
+            error = "unexpected EOF";
+        }
         release();
     }
 
