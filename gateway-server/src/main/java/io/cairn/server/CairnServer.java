@@ -31,6 +31,8 @@ import java.util.concurrent.TimeUnit;
  * (listeners closed, in-flight requests answered, the writer's queue applied, buffers released).
  */
 public final class CairnServer {
+    /** How long a stop waits for requests already received to be answered. */
+    static final long DRAIN_SECONDS = 10;
     private final Log log;
     private final GroupStore store;
     private final EventLoopGroup group;
@@ -99,7 +101,10 @@ public final class CairnServer {
         }
     }
 
-    /** Stops listening, lets in-flight requests finish, applies what is queued and releases the store. */
+    /**
+     * Stops listening, answers the requests already received (up to {@value #DRAIN_SECONDS} s; their answers close
+     * the connection), closes the connections, applies what is queued and releases the store.
+     */
     public void stop() {
         synchronized (this) {
             if (stopping) {
@@ -109,14 +114,31 @@ public final class CairnServer {
             stopping = true;
         }
         try {
+            gateway.beginStop();
             for (Channel channel : listeners) {
                 channel.close().syncUninterruptibly();
             }
-            // in-flight requests are answered during the quiet period
-            group.shutdownGracefully(200, 5_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+            // let requests already received finish (pushes wait for the writer, which still runs)
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DRAIN_SECONDS);
+            while (gateway.inFlight() > 0 && System.nanoTime() < deadline) {
+                sleepMs(10);
+            }
+            if (gateway.inFlight() > 0) {
+                log.warn("stopping with requests still unanswered", "requests", gateway.inFlight());
+            }
+            gateway.closeConnections();
+            group.shutdownGracefully(0, 5_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
             store.close();
         } finally {
             stopped.countDown();
+        }
+    }
+
+    private static void sleepMs(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

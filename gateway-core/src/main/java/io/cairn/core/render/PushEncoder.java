@@ -320,9 +320,7 @@ public final class PushEncoder {
             }
             ByteBufUtil.writeAscii(out, extraName);
             out.writeByte('=').writeByte('"');
-            scratch.setLength(0);
-            GoFloatFormatter.append(scratch, extraValue);
-            ByteBufUtil.writeAscii(out, scratch);
+            TextWriter.writeFloat(out, extraValue, scratch);
             out.writeByte('"');
         }
         out.writeByte('}').writeByte(' ');

@@ -56,10 +56,13 @@ public final class TextWriter {
         ByteBufUtil.writeUtf8(out, sb);
     }
 
-    /** Writes a sample value as Go's {@code strconv.FormatFloat(v, 'g', -1, 64)}. */
+    /**
+     * Writes a sample value as expfmt's {@code writeFloat}: Go's {@code strconv.FormatFloat(v, 'g', -1, 64)}, except
+     * that zero is always {@code 0} (expfmt tests {@code f == 0}, which negative zero passes).
+     */
     public static void writeFloat(ByteBuf out, double value, StringBuilder scratch) {
-        if (value == Math.rint(value) && Math.abs(value) < 1e6 && (value != 0 || Double.doubleToRawLongBits(value) == 0)) {
-            // fast path: small non-negative-zero integers, written without a detour through a String
+        if (value == Math.rint(value) && Math.abs(value) < 1e6) {
+            // fast path: small integers (negative zero included), written without a detour through a String
             writeLong(out, (long) value);
             return;
         }

@@ -4,7 +4,12 @@ import io.cairn.core.store.GroupStore;
 import io.cairn.server.log.Log;
 import io.cairn.server.selfmetrics.SelfMetrics;
 
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What every connection's handler shares: the store, the routes, the switches from the flags, the self metrics
@@ -24,6 +29,12 @@ public final class GatewayContext {
     final long startTimeMs;
     final Runnable quit;
     volatile boolean ready = true;
+    /** Set when the gateway stops: answers close their connections. */
+    volatile boolean stopping;
+    /** Requests received and not yet answered, for an orderly stop. */
+    final AtomicInteger inFlight = new AtomicInteger();
+    /** Open client connections, closed at the end of an orderly stop. */
+    final ChannelGroup connections = new DefaultChannelGroup("cairn-connections", GlobalEventExecutor.INSTANCE);
 
     public GatewayContext(GroupStore store, Routes routes, boolean enableLifecycle, boolean enableAdminApi,
                           boolean checkConsistency, boolean utf8Names, SelfMetrics selfMetrics, Log log,
@@ -41,6 +52,21 @@ public final class GatewayContext {
         this.buildInformation = buildInformation;
         this.startTimeMs = startTimeMs;
         this.quit = quit;
+    }
+
+    /** Stops accepting new requests on kept-alive connections: answers from now on close the connection. */
+    public void beginStop() {
+        stopping = true;
+    }
+
+    /** Requests received and not yet answered. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Closes every client connection; the last step of an orderly stop. */
+    public void closeConnections() {
+        connections.close().awaitUninterruptibly(5_000);
     }
 
     /** Marks the gateway ready (or not, while it loads): {@code /-/ready} answers 503 until then. */

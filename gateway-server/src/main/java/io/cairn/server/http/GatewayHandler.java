@@ -54,7 +54,7 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
     /** The request being received. */
     private static final class Exchange {
         final HttpMethod method;
-        final boolean keepAlive;
+        boolean keepAlive;
         final long startNs = System.nanoTime();
         /** The push being received, or null. */
         PushBody push;
@@ -67,10 +67,16 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
         Runnable action;
         /** The client accepts a gzip-compressed scrape. */
         boolean gzip;
+        /** Counted in {@link GatewayContext#inFlight} until answered. */
+        boolean counted;
 
         Exchange(HttpMethod method, boolean keepAlive) {
             this.method = method;
             this.keepAlive = keepAlive;
+        }
+
+        void keepAliveOff() {
+            keepAlive = false;
         }
     }
 
@@ -116,8 +122,10 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
 
     private void startRequest(HttpRequest request) {
         final boolean keepAlive = HttpUtil.isKeepAlive(request);
-        final Exchange ex = new Exchange(request.method(), keepAlive);
+        final Exchange ex = new Exchange(request.method(), keepAlive && !gateway.stopping);
         exchange = ex;
+        ex.counted = true;
+        gateway.inFlight.incrementAndGet();
         if (request.decoderResult().isFailure()) {
             ex.early = HttpErrors.error(HttpResponseStatus.BAD_REQUEST, "400 Bad Request");
             return;
@@ -136,7 +144,7 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
         }
         final String cleaned = Routes.cleanIfNeeded(path);
         if (cleaned != null) {
-            ex.early = HttpErrors.redirect(cleaned + (q < 0 ? "" : uri.substring(q)));
+            ex.early = HttpErrors.redirect(cleaned + (q < 0 ? "" : uri.substring(q)), isGet(ex.method));
             return;
         }
         route(ex, request, rawPath, path);
@@ -191,7 +199,7 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
         try {
             ex.key = GroupingKeyPathDecoder.decode(remainder, gateway.utf8Names);
         } catch (GroupingKeyException e) {
-            ex.early = HttpErrors.forPath(e, path);
+            ex.early = HttpErrors.forPath(e, path, isGet(ex.method));
             if (e.kind() != GroupingKeyException.Kind.BAD_REQUEST) {
                 ex.handler = null; // answered by the router upstream, not by the push handler
             }
@@ -429,8 +437,9 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
         if (ex.handler != null) {
             gateway.selfMetrics.countRequest(ex.handler, response.status().code(), ex.method.name());
         }
-        if (!ex.keepAlive) {
+        if (!ex.keepAlive || gateway.stopping) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ex.keepAliveOff();
         }
         final ChannelFuture done = ctx.writeAndFlush(response);
         afterResponse(ex, done);
@@ -441,8 +450,16 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
         if (exchange == ex) {
             exchange = null;
         }
+        uncount(ex);
         if (!ex.keepAlive) {
             done.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private void uncount(Exchange ex) {
+        if (ex.counted) {
+            ex.counted = false;
+            gateway.inFlight.decrementAndGet();
         }
     }
 
@@ -468,8 +485,13 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
         while ((msg = pending.poll()) != null) {
             ReferenceCountUtil.release(msg);
         }
-        if (exchange != null && exchange.push != null) {
-            exchange.push.release();
+        if (exchange != null) {
+            if (exchange.push != null) {
+                exchange.push.release();
+            }
+            if (!waiting) {
+                uncount(exchange); // a push waiting for the writer is uncounted when the writer answers
+            }
         }
         ctx.fireChannelInactive();
     }

@@ -23,6 +23,7 @@ public final class GatewayInitializer extends ChannelInitializer<SocketChannel> 
 
     @Override
     protected void initChannel(SocketChannel ch) {
+        gateway.connections.add(ch);
         final ChannelPipeline p = ch.pipeline();
         p.addLast("http", new HttpServerCodec(MAX_INITIAL_LINE_BYTES, MAX_HEADER_BYTES, MAX_CHUNK_BYTES));
         p.addLast("gateway", new GatewayHandler(gateway));

@@ -55,13 +55,13 @@ public final class HttpErrors {
     }
 
     /** The answer to a push path the grouping-key decoder refused, by the kind of refusal. */
-    public static FullHttpResponse forPath(io.cairn.core.model.GroupingKeyException e, String path) {
+    public static FullHttpResponse forPath(io.cairn.core.model.GroupingKeyException e, String path, boolean get) {
         switch (e.kind()) {
             case MALFORMED_URI:
                 return error(HttpResponseStatus.BAD_REQUEST, "400 Bad Request");
             case NON_CANONICAL_PATH:
                 final String cleaned = Routes.cleanIfNeeded(path);
-                return redirect(cleaned == null ? path : cleaned);
+                return redirect(cleaned == null ? path : cleaned, get);
             case NOT_FOUND:
                 return notFound();
             default:
@@ -95,8 +95,13 @@ public final class HttpErrors {
         return response;
     }
 
-    /** The 301 Go's ServeMux answers for a path that is not clean. */
-    public static FullHttpResponse redirect(String location) {
+    /** The 301 Go's ServeMux answers for a path that is not clean; {@code http.Redirect} writes a body for GET only. */
+    public static FullHttpResponse redirect(String location, boolean withBody) {
+        if (!withBody) {
+            final FullHttpResponse response = empty(HttpResponseStatus.MOVED_PERMANENTLY);
+            response.headers().set(HttpHeaderNames.LOCATION, location);
+            return response;
+        }
         final String body = "<a href=\"" + location + "\">Moved Permanently</a>.\n\n";
         final FullHttpResponse response = text(HttpResponseStatus.MOVED_PERMANENTLY, body);
         response.headers().set(HttpHeaderNames.LOCATION, location)

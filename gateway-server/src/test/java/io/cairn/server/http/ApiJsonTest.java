@@ -56,7 +56,11 @@ class ApiJsonTest {
 
         final String json = metricsJson();
 
-        assertEquals(mask(resource("metrics-pushgateway-1.5.1.json")), mask(json));
+        // one documented difference (docs/compatibility.md): values are read back from the stored text, where
+        // negative zero is written "0" as expfmt writes it, so the API shows "0" where Go's fmt.Sprint shows "-0"
+        final String expected = resource("metrics-pushgateway-1.5.1.json")
+                .replace("\"k\":\"f\"},\"value\":\"-0\"", "\"k\":\"f\"},\"value\":\"0\"");
+        assertEquals(mask(expected), mask(json));
     }
 
     @Test
