@@ -34,32 +34,19 @@ import java.util.function.Consumer;
 
 /**
  * Cost of composing a full text scrape of a store of {@code groups} groups, each holding the {@value Corpora#BODY}
- * push (3 families, 10 series, plus its two push timestamps): {@link TextScrapeComposer#compose} gathers each
- * family's header and every group's pre-serialized chunk as retained slices into composite buffers, and the sink
- * here releases each piece at once (the server writes it to the socket first). One op is one scrape; the {@code
- * bytes} secondary result is the exposition size times scrapes per second. The gateway's own families are left
+ * push (3 families, 10 series, plus its two push timestamps). {@link TextScrapeComposer} sends each family from its
+ * scrape cache (the family's text in one buffer, or its gzip segment), built by the first scrape after a change:
+ * {@link #compose} and {@link #composeGzip} measure an unchanged store, {@link #composeAfterPush} and {@link
+ * #composeGzipAfterPush} a scrape right after one PUT, which rebuilds the caches of every family the push touched.
+ * The sink releases each piece at once (the server writes it to the socket first). One op is one scrape; the
+ * {@code bytes} secondary result is the bytes handed to the sink per second. The gateway's own families are left
  * out.
  *
  * <p>Baselines: the same bytes in the same order, copied from the same snapshot chunk by chunk into one direct
- * buffer, either allocated once in setup ({@link #copyIntoOneBuffer}: the lower bound of any composer that copies,
- * one {@code memcpy} per chunk and nothing else) or taken from the pooled allocator and released per scrape
- * ({@link #copyIntoNewBuffer}: what a copying composer would really pay).
+ * buffer, either allocated once in setup ({@link #copyIntoOneBuffer}: the lower bound of any composer that copies)
+ * or taken from the pooled allocator and released per scrape ({@link #copyIntoNewBuffer}).
  *
- * <h2>Latest results (2026-11-25)</h2>
- * Machine: AMD EPYC, 2 vCPUs shared with other work (noisy), 23 GB; OpenJDK 17.0.15, Netty 4.2.18.Final.
- * Quick preset, so compare rows of one run only; scores are the mean of 3 iterations [min–max], MB = 10^6 bytes.
- * {@code java -jar benchmarks/target/benchmarks.jar -f 1 -wi 2 -w 1s -i 3 -r 2s -prof gc TextScrapeComposerBenchmark}
- * <pre>
- * groups  scrape bytes  compose ops/s          MB/s   heap B/op
- * 1,000        786,245  3,817 [3,768–3,890]   3,001     598,172
- * 10,000     7,977,200    181 [154–219]       1,446   6,010,658
- *
- * groups  copyIntoOneBuffer ops/s  MB/s   copyIntoNewBuffer ops/s  MB/s
- * 1,000   7,998 [7,889–8,165]     6,288   7,283 [7,100–7,579]     5,726
- * 10,000    240 [236–244]         1,913     276 [258–285]         2,204
- * </pre>
- * The zero-copy composer is slower than copying: about 120 heap bytes and two reference-count updates per
- * chunk (a retained duplicate and a composite component) against a {@code memcpy} of about 160 bytes.
+ * <p>Latest results: {@code docs/performance.md}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -74,6 +61,10 @@ public class TextScrapeComposerBenchmark {
     private ReleasingSink sink;
     private ByteBuf copy;
     private int scrapeBytes;
+    private PushContent content;
+    private PushEncoder encoder;
+    private int nextGroup;
+    private long nextNs = 1_800_000_000_000_000_000L;
 
     /** Releases every piece, as the channel does once it is written, and counts its bytes. */
     private static final class ReleasingSink implements Consumer<ByteBuf> {
@@ -92,8 +83,8 @@ public class TextScrapeComposerBenchmark {
     public void setUp() {
         alloc = PooledByteBufAllocator.DEFAULT;
         store = new GroupStore(alloc, Map.of(), true, GroupStore.DEFAULT_QUEUE_CAPACITY);
-        final PushContent content = Corpora.parse(Corpora.bytes(Corpora.BODY));
-        final PushEncoder encoder = new PushEncoder();
+        content = Corpora.parse(Corpora.bytes(Corpora.BODY));
+        encoder = new PushEncoder();
         final long startNs = 1_700_000_000_000_000_000L;
         for (int g = 0; g < groups; g++) {
             final PushEncoder.EncodedPush push = encoder.encode(Corpora.groupKey(g), content, alloc);
@@ -126,6 +117,40 @@ public class TextScrapeComposerBenchmark {
         TextScrapeComposer.compose(store, List.of(), alloc, sink);
         counter.bytes += sink.bytes;
         return sink.bytes;
+    }
+
+    /** A scrape right after one PUT: the changed families' caches are built again (all five families here). */
+    @Benchmark
+    public long composeAfterPush(ByteCounter counter) {
+        putOneGroup();
+        return compose(counter);
+    }
+
+    /** The gzip scrape of an unchanged store: the cached segments, a final block and a combined CRC. */
+    @Benchmark
+    public long composeGzip(ByteCounter counter) {
+        final ReleasingSink sink = this.sink;
+        sink.bytes = 0;
+        TextScrapeComposer.composeGzip(store, List.of(), alloc, sink);
+        counter.bytes += sink.bytes;
+        return sink.bytes;
+    }
+
+    /** A gzip scrape right after one PUT: every family touched by the push is compressed again. */
+    @Benchmark
+    public long composeGzipAfterPush(ByteCounter counter) {
+        putOneGroup();
+        return composeGzip(counter);
+    }
+
+    private void putOneGroup() {
+        final int g = nextGroup;
+        nextGroup = (g + 1) % groups;
+        final PushEncoder.EncodedPush push = encoder.encode(Corpora.groupKey(g), content, alloc);
+        if (!store.offer(StoreCommand.push(Corpora.groupKey(g), true, push, nextNs++, null))) {
+            throw new IllegalStateException("queue full");
+        }
+        store.drainAll();
     }
 
     /** Baseline: the same exposition copied chunk by chunk into one buffer allocated once, in setup. */

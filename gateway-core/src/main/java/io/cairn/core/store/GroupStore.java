@@ -146,6 +146,11 @@ public final class GroupStore implements Agent {
         return true;
     }
 
+    /** The allocator of the buffers the store keeps: push encoders allocate stored families from it. */
+    public ByteBufAllocator allocator() {
+        return alloc;
+    }
+
     /** Commands waiting for the writer. */
     public int queueDepth() {
         return queue.size();

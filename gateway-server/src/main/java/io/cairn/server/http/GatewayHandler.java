@@ -69,6 +69,8 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
         boolean gzip;
         /** Counted in {@link GatewayContext#inFlight} until answered. */
         boolean counted;
+        /** The lifecycle API asked the gateway to stop once this answer is out. */
+        boolean quitAfterAnswer;
 
         Exchange(HttpMethod method, boolean keepAlive) {
             this.method = method;
@@ -226,7 +228,7 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
         if (prefixed && (HttpMethod.PUT.equals(method) || HttpMethod.POST.equals(method))) {
             if (gateway.enableLifecycle) {
                 ex.early = HttpErrors.text(HttpResponseStatus.OK, "Requesting termination... Goodbye!");
-                ex.action = () -> { };
+                ex.quitAfterAnswer = true;
             } else {
                 ex.early = HttpErrors.text(HttpResponseStatus.FORBIDDEN, "Lifecycle API is not enabled.");
             }
@@ -285,8 +287,7 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
             }
             final FullHttpResponse response = ex.early;
             ex.early = null;
-            if (ex.action != null) {
-                // lifecycle quit: answer, then shut down once the answer is out
+            if (ex.quitAfterAnswer) {
                 respond(ex, response).addListener(f -> gateway.quit.run());
                 return;
             }
@@ -313,7 +314,7 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
             respond(ex, HttpErrors.badRequest(body.error()));
             return;
         }
-        final PushEncoder.EncodedPush encoded = encoder.encode(ex.key, content, ctx.alloc());
+        final PushEncoder.EncodedPush encoded = encoder.encode(ex.key, content, gateway.store.allocator());
         content.reset();
         final long timeNs = nowNs();
         final boolean replace = HttpMethod.PUT.equals(ex.method);
