@@ -1,5 +1,7 @@
 package io.cairn.server;
 
+import io.cairn.core.model.GoStrings;
+
 import io.cairn.server.log.Log;
 
 import java.io.IOException;
@@ -80,7 +82,7 @@ public final class Flags {
                 case BOOL:
                     break;
                 case STRING:
-                    sb.append('=').append(goQuote(defaultValue));
+                    sb.append('=').append(GoStrings.quote(defaultValue));
                     break;
                 case STRINGS:
                     sb.append('=').append(defaultValue).append(" ...");
@@ -326,12 +328,12 @@ public final class Flags {
                 break;
             case LOG_LEVEL:
                 if (Log.Level.fromLabel(value) == null) {
-                    throw FlagsException.usage("unrecognized log level " + goQuote(value));
+                    throw FlagsException.usage("unrecognized log level " + GoStrings.quote(value));
                 }
                 break;
             case LOG_FORMAT:
                 if (Log.Format.fromLabel(value) == null) {
-                    throw FlagsException.usage("unrecognized log format " + goQuote(value));
+                    throw FlagsException.usage("unrecognized log format " + GoStrings.quote(value));
                 }
                 break;
             default:
@@ -453,7 +455,7 @@ public final class Flags {
             if (c < 0x20 || c == 0x7f) {
                 reason = "net/url: invalid control character in URL";
             } else if (c == '%' && (i + 2 >= url.length() || !isHex(url.charAt(i + 1)) || !isHex(url.charAt(i + 2)))) {
-                reason = "invalid URL escape " + goQuote(url.substring(i, Math.min(i + 3, url.length())));
+                reason = "invalid URL escape " + GoStrings.quote(url.substring(i, Math.min(i + 3, url.length())));
             }
         }
         if (reason == null && url.charAt(0) == ':') {
@@ -467,7 +469,7 @@ public final class Flags {
                 reason = e.getReason();
             }
         }
-        throw FlagsException.usage("invalid URL: parse " + goQuote(url) + ": " + reason);
+        throw FlagsException.usage("invalid URL: parse " + GoStrings.quote(url) + ": " + reason);
     }
 
     private static boolean isHex(char c) {
@@ -808,38 +810,6 @@ public final class Flags {
     }
 
     // ------------------------------------------------------------------ Go quoting
-
-    /** Go's {@code strconv.Quote} for the ASCII cases, with {@code \\u} escapes for other unprintable chars. */
-    static String goQuote(String s) {
-        final StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            final char c = s.charAt(i);
-            switch (c) {
-                case '"':
-                case '\\':
-                    sb.append('\\').append(c);
-                    break;
-                case '\n':
-                    sb.append("\\n");
-                    break;
-                case '\r':
-                    sb.append("\\r");
-                    break;
-                case '\t':
-                    sb.append("\\t");
-                    break;
-                default:
-                    if (c < 0x20 || c == 0x7f) {
-                        sb.append(String.format("\\x%02x", (int) c));
-                    } else if (c >= 0x80 && (Character.isISOControl(c) || Character.isSpaceChar(c))) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-            }
-        }
-        return sb.append('"').toString();
-    }
 
     /** The {@code quote} of Go's time package: {@code \xNN} for every UTF-8 byte of a non-ASCII or control char. */
     private static String goTimeQuote(String s) {

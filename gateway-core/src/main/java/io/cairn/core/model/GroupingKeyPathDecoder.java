@@ -112,7 +112,7 @@ public final class GroupingKeyPathDecoder {
             final boolean dots = (length == 1 || length == 2) && path[start] == '.' && path[segmentEnd - 1] == '.';
             if (empty || dots) {
                 throw new GroupingKeyException(GroupingKeyException.Kind.NON_CANONICAL_PATH,
-                        "path is not canonical: " + goQuote(path, 0, path.length));
+                        "path is not canonical: " + GoStrings.quote(path, 0, path.length));
             }
             slash = end;
         }
@@ -139,7 +139,7 @@ public final class GroupingKeyPathDecoder {
             }
         }
         if (components % 2 != 0) {
-            throw new GroupingKeyException("odd number of components in label string " + goQuote(path, start, end));
+            throw new GroupingKeyException("odd number of components in label string " + GoStrings.quote(path, start, end - start));
         }
         int nameStart = start + 1;
         while (nameStart <= end) {
@@ -181,7 +181,7 @@ public final class GroupingKeyPathDecoder {
             return false;
         }
         if (utf8Names) {
-            return isValidUtf8(name, 0, name.length);
+            return GoStrings.isValidUtf8(name, 0, name.length);
         }
         for (int i = 0; i < name.length; i++) {
             final int b = name[i];
@@ -248,8 +248,8 @@ public final class GroupingKeyPathDecoder {
 
     private static GroupingKey toGroupingKey(byte[] job, Map<String, byte[]> labelBytes)
             throws GroupingKeyException {
-        if (!isValidUtf8(job, 0, job.length)) {
-            throw new GroupingKeyException("invalid UTF-8 in job name " + goQuote(job, 0, job.length));
+        if (!GoStrings.isValidUtf8(job, 0, job.length)) {
+            throw new GroupingKeyException("invalid UTF-8 in job name " + GoStrings.quote(job, 0, job.length));
         }
         final Map<String, String> labels = new LinkedHashMap<>();
         for (Map.Entry<String, byte[]> label : labelBytes.entrySet()) {
@@ -257,9 +257,9 @@ public final class GroupingKeyPathDecoder {
                 continue; // overwritten by the job segment below, as in Go
             }
             final byte[] value = label.getValue();
-            if (!isValidUtf8(value, 0, value.length)) {
+            if (!GoStrings.isValidUtf8(value, 0, value.length)) {
                 throw new GroupingKeyException(
-                        "invalid UTF-8 in label " + label.getKey() + "=" + goQuote(value, 0, value.length));
+                        "invalid UTF-8 in label " + label.getKey() + "=" + GoStrings.quote(value, 0, value.length));
             }
             labels.put(label.getKey(), new String(value, StandardCharsets.UTF_8));
         }
@@ -270,18 +270,18 @@ public final class GroupingKeyPathDecoder {
     // ------------------------------------------------------------------ errors (cold)
 
     private static GroupingKeyException improperLabelName(byte[] trimmedName) {
-        return new GroupingKeyException("improper label name " + goQuote(trimmedName, 0, trimmedName.length));
+        return new GroupingKeyException("improper label name " + GoStrings.quote(trimmedName, 0, trimmedName.length));
     }
 
     private static GroupingKeyException invalidBase64Job(byte[] decoded, int decodedLength, int errorIndex) {
-        return new GroupingKeyException("invalid base64 encoding in job name " + goQuote(decoded, 0, decodedLength)
+        return new GroupingKeyException("invalid base64 encoding in job name " + GoStrings.quote(decoded, 0, decodedLength)
                 + ": " + illegalBase64(errorIndex));
     }
 
     private static GroupingKeyException invalidBase64Label(byte[] trimmedName, byte[] value, int start, int end,
                                                            int errorIndex) {
         return new GroupingKeyException("invalid base64 encoding for label "
-                + new String(trimmedName, StandardCharsets.UTF_8) + "=" + goQuote(value, start, end) + ": "
+                + new String(trimmedName, StandardCharsets.UTF_8) + "=" + GoStrings.quote(value, start, end - start) + ": "
                 + illegalBase64(errorIndex));
     }
 
@@ -326,7 +326,7 @@ public final class GroupingKeyPathDecoder {
         final String escape = raw.subSequence(percent, Math.min(percent + 3, raw.length())).toString();
         final byte[] bytes = escape.getBytes(StandardCharsets.UTF_8);
         return new GroupingKeyException(GroupingKeyException.Kind.MALFORMED_URI,
-                "invalid URL escape " + goQuote(bytes, 0, bytes.length));
+                "invalid URL escape " + GoStrings.quote(bytes, 0, bytes.length));
     }
 
     private static int hexValue(char c) {
@@ -414,79 +414,7 @@ public final class GroupingKeyPathDecoder {
         return (int) error;
     }
 
-    // ------------------------------------------------------------------ UTF-8 and Go quoting
-
-    /** The length of the valid UTF-8 sequence at {@code i}, by the rules of Go's {@code utf8.DecodeRune}, or 0. */
-    private static int utf8SequenceLength(byte[] b, int i, int end) {
-        final int b0 = b[i] & 0xff;
-        if (b0 < 0x80) {
-            return 1;
-        }
-        final int length;
-        int lo = 0x80;
-        int hi = 0xbf;
-        if (b0 >= 0xc2 && b0 <= 0xdf) {
-            length = 2;
-        } else if (b0 >= 0xe0 && b0 <= 0xef) {
-            length = 3;
-            if (b0 == 0xe0) {
-                lo = 0xa0;
-            } else if (b0 == 0xed) {
-                hi = 0x9f; // no surrogates
-            }
-        } else if (b0 >= 0xf0 && b0 <= 0xf4) {
-            length = 4;
-            if (b0 == 0xf0) {
-                lo = 0x90;
-            } else if (b0 == 0xf4) {
-                hi = 0x8f; // nothing above U+10FFFF
-            }
-        } else {
-            return 0;
-        }
-        if (end - i < length) {
-            return 0;
-        }
-        final int b1 = b[i + 1] & 0xff;
-        if (b1 < lo || b1 > hi) {
-            return 0;
-        }
-        for (int k = 2; k < length; k++) {
-            final int bk = b[i + k] & 0xff;
-            if (bk < 0x80 || bk > 0xbf) {
-                return 0;
-            }
-        }
-        return length;
-    }
-
-    private static int codePointAt(byte[] b, int i, int length) {
-        switch (length) {
-            case 1:
-                return b[i];
-            case 2:
-                return (b[i] & 0x1f) << 6 | (b[i + 1] & 0x3f);
-            case 3:
-                return (b[i] & 0x0f) << 12 | (b[i + 1] & 0x3f) << 6 | (b[i + 2] & 0x3f);
-            default:
-                return (b[i] & 0x07) << 18 | (b[i + 1] & 0x3f) << 12 | (b[i + 2] & 0x3f) << 6 | (b[i + 3] & 0x3f);
-        }
-    }
-
-    private static boolean isValidUtf8(byte[] b, int start, int end) {
-        for (int i = start; i < end; ) {
-            if (b[i] >= 0) {
-                i++; // fast path: ASCII
-                continue;
-            }
-            final int length = utf8SequenceLength(b, i, end);
-            if (length == 0) {
-                return false;
-            }
-            i += length;
-        }
-        return true;
-    }
+    // ------------------------------------------------------------------ UTF-8
 
     private static boolean isValidRune(int codePoint) {
         return codePoint >= 0 && codePoint <= 0x10ffff && !(codePoint >= 0xd800 && codePoint <= 0xdfff);
@@ -509,107 +437,6 @@ public final class GroupingKeyPathDecoder {
             out[n++] = (byte) (0x80 | codePoint & 0x3f);
         }
         return n;
-    }
-
-    /**
-     * Go's {@code strconv.Quote} ({@code %q}) of the bytes {@code b[start, end)}: printable runes as they are,
-     * {@code \n}-style escapes, {@code \xff} for bytes that are not UTF-8, {@code \u00a0} for other runes.
-     */
-    static String goQuote(byte[] b, int start, int end) {
-        final StringBuilder sb = new StringBuilder(end - start + 2).append('"');
-        for (int i = start; i < end; ) {
-            final int length = utf8SequenceLength(b, i, end);
-            if (length == 0) {
-                appendHexEscape(sb, 'x', b[i] & 0xff, 2);
-                i++;
-                continue;
-            }
-            final int r = codePointAt(b, i, length);
-            i += length;
-            if (r == '"' || r == '\\') {
-                sb.append('\\').append((char) r);
-            } else if (isGoPrintable(r)) {
-                sb.appendCodePoint(r);
-            } else {
-                appendEscapedRune(sb, r);
-            }
-        }
-        return sb.append('"').toString();
-    }
-
-    private static void appendEscapedRune(StringBuilder sb, int r) {
-        switch (r) {
-            case 0x07:
-                sb.append("\\a");
-                break;
-            case '\b':
-                sb.append("\\b");
-                break;
-            case '\f':
-                sb.append("\\f");
-                break;
-            case '\n':
-                sb.append("\\n");
-                break;
-            case '\r':
-                sb.append("\\r");
-                break;
-            case '\t':
-                sb.append("\\t");
-                break;
-            case 0x0b:
-                sb.append("\\v");
-                break;
-            default:
-                if (r < ' ' || r == 0x7f) {
-                    appendHexEscape(sb, 'x', r, 2);
-                } else if (r < 0x10000) {
-                    appendHexEscape(sb, 'u', r, 4);
-                } else {
-                    appendHexEscape(sb, 'U', r, 8);
-                }
-        }
-    }
-
-    private static void appendHexEscape(StringBuilder sb, char kind, int value, int digits) {
-        sb.append('\\').append(kind);
-        for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) {
-            sb.append(HEX[value >> shift & 0xf]);
-        }
-    }
-
-    /** Go's {@code unicode.IsPrint}: letters, marks, numbers, punctuation, symbols and the ASCII space. */
-    private static boolean isGoPrintable(int r) {
-        if (r < 0x80) {
-            return r >= 0x20 && r < 0x7f;
-        }
-        switch (Character.getType(r)) {
-            case Character.UPPERCASE_LETTER:
-            case Character.LOWERCASE_LETTER:
-            case Character.TITLECASE_LETTER:
-            case Character.MODIFIER_LETTER:
-            case Character.OTHER_LETTER:
-            case Character.NON_SPACING_MARK:
-            case Character.ENCLOSING_MARK:
-            case Character.COMBINING_SPACING_MARK:
-            case Character.DECIMAL_DIGIT_NUMBER:
-            case Character.LETTER_NUMBER:
-            case Character.OTHER_NUMBER:
-            case Character.CONNECTOR_PUNCTUATION:
-            case Character.DASH_PUNCTUATION:
-            case Character.START_PUNCTUATION:
-            case Character.END_PUNCTUATION:
-            case Character.INITIAL_QUOTE_PUNCTUATION:
-            case Character.FINAL_QUOTE_PUNCTUATION:
-            case Character.OTHER_PUNCTUATION:
-            case Character.MATH_SYMBOL:
-            case Character.CURRENCY_SYMBOL:
-            case Character.MODIFIER_SYMBOL:
-            case Character.OTHER_SYMBOL:
-                return true;
-            default:
-                return false;
-        }
     }
 
     // ------------------------------------------------------------------ byte helpers

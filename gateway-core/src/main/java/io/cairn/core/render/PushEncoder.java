@@ -1,5 +1,6 @@
 package io.cairn.core.render;
 
+import io.cairn.core.model.GoStrings;
 import io.cairn.core.model.GroupingKey;
 import io.cairn.core.model.MetricType;
 import io.cairn.core.model.PushContent;
@@ -218,7 +219,7 @@ public final class PushEncoder {
             final String name = names[i];
             final String value = values[i];
             int j = i - 1;
-            while (j >= 0 && compareUtf8(names[j], name) > 0) {
+            while (j >= 0 && GoStrings.compare(names[j], name) > 0) {
                 names[j + 1] = names[j];
                 values[j + 1] = values[j];
                 j--;
@@ -234,28 +235,12 @@ public final class PushEncoder {
             return Integer.compare(a.names.length, b.names.length);
         }
         for (int i = 0; i < a.values.length; i++) {
-            final int c = compareUtf8(a.values[i], b.values[i]);
+            final int c = GoStrings.compare(a.values[i], b.values[i]);
             if (c != 0) {
                 return c;
             }
         }
         return 0;
-    }
-
-    /** Compares as Go compares strings: by UTF-8 bytes, which is code point order. */
-    static int compareUtf8(String a, String b) {
-        final int n = Math.min(a.length(), b.length());
-        for (int i = 0; i < n; i++) {
-            final char ca = a.charAt(i);
-            final char cb = b.charAt(i);
-            if (ca != cb) {
-                if (Character.isSurrogate(ca) || Character.isSurrogate(cb)) {
-                    return Integer.compare(a.codePointAt(i), b.codePointAt(i));
-                }
-                return Character.compare(ca, cb);
-            }
-        }
-        return Integer.compare(a.length(), b.length());
     }
 
     /** The consistency error for the first series pushed twice, or {@code null}. */

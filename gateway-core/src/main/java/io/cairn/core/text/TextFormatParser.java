@@ -1,5 +1,7 @@
 package io.cairn.core.text;
 
+import io.cairn.core.model.GoStrings;
+
 import io.cairn.core.model.MetricType;
 import io.cairn.core.model.PushContent;
 import io.cairn.core.model.PushedFamily;
@@ -537,7 +539,7 @@ public final class TextFormatParser {
             final byte[] valueBytes = valueEscaped[valueIndex] ? scratch : bytes;
             final int valueOffset = valueOffsets[valueIndex];
             final int valueLength = valueLengths[valueIndex];
-            if (!GoText.isValidUtf8(valueBytes, valueOffset, valueLength)) {
+            if (!GoStrings.isValidUtf8(valueBytes, valueOffset, valueLength)) {
                 throw invalidLabelValue(lineNumber, valueBytes, valueOffset, valueLength);
             }
             if (special) {
@@ -914,7 +916,7 @@ public final class TextFormatParser {
     }
 
     private static ParseException unknownType(int line, byte[] bytes, int start, int end) {
-        return new ParseException(line, "unknown metric type " + GoText.quote(bytes, start, end - start));
+        return new ParseException(line, "unknown metric type " + GoStrings.quote(bytes, start, end - start));
     }
 
     private static ParseException unexpectedType(int line, String family) {
@@ -922,7 +924,7 @@ public final class TextFormatParser {
     }
 
     private static ParseException invalidEscape(int line, byte c) {
-        return new ParseException(line, "invalid escape sequence '\\" + GoText.charOfByte(c) + "'");
+        return new ParseException(line, "invalid escape sequence '\\" + GoStrings.charOfByte(c) + "'");
     }
 
     private static ParseException invalidLabelName(int line, String family) {
@@ -934,7 +936,7 @@ public final class TextFormatParser {
     }
 
     private static ParseException expectedEquals(int line, byte found) {
-        return new ParseException(line, "expected '=' after label name, found " + GoText.quoteByte(found));
+        return new ParseException(line, "expected '=' after label name, found " + GoStrings.quoteByte(found));
     }
 
     private static ParseException duplicateLabelName(int line, String family) {
@@ -942,42 +944,42 @@ public final class TextFormatParser {
     }
 
     private static ParseException expectedQuote(int line, byte found) {
-        return new ParseException(line, "expected '\"' at start of label value, found " + GoText.quoteByte(found));
+        return new ParseException(line, "expected '\"' at start of label value, found " + GoStrings.quoteByte(found));
     }
 
     private static ParseException unescapedNewLine(int line, byte[] bytes, int offset, int length) {
         return new ParseException(line,
-            "label value " + GoText.quote(bytes, offset, length) + " contains unescaped new-line");
+            "label value " + GoStrings.quote(bytes, offset, length) + " contains unescaped new-line");
     }
 
     private static ParseException invalidLabelValue(int line, byte[] bytes, int offset, int length) {
-        return new ParseException(line, "invalid label value " + GoText.quote(bytes, offset, length));
+        return new ParseException(line, "invalid label value " + GoStrings.quote(bytes, offset, length));
     }
 
     private static ParseException invalidQuantile(int line, byte[] bytes, int offset, int length) {
         return new ParseException(line,
-            "expected float as value for 'quantile' label, got " + GoText.quote(bytes, offset, length));
+            "expected float as value for 'quantile' label, got " + GoStrings.quote(bytes, offset, length));
     }
 
     private static ParseException invalidBucket(int line, byte[] bytes, int offset, int length) {
         return new ParseException(line,
-            "expected float as value for 'le' label, got " + GoText.quote(bytes, offset, length));
+            "expected float as value for 'le' label, got " + GoStrings.quote(bytes, offset, length));
     }
 
     private static ParseException unexpectedEndOfLabelValue(int line, byte[] bytes, int offset, int length) {
-        return new ParseException(line, "unexpected end of label value " + GoText.quote(bytes, offset, length));
+        return new ParseException(line, "unexpected end of label value " + GoStrings.quote(bytes, offset, length));
     }
 
     private static ParseException invalidValue(int line, byte[] bytes, int offset, int length) {
-        return new ParseException(line, "expected float as value, got " + GoText.quote(bytes, offset, length));
+        return new ParseException(line, "expected float as value, got " + GoStrings.quote(bytes, offset, length));
     }
 
     private static ParseException invalidTimestamp(int line, byte[] bytes, int offset, int length) {
-        return new ParseException(line, "expected integer as timestamp, got " + GoText.quote(bytes, offset, length));
+        return new ParseException(line, "expected integer as timestamp, got " + GoStrings.quote(bytes, offset, length));
     }
 
     private static ParseException spuriousString(int line, byte[] bytes, int offset, int length) {
-        return new ParseException(line, "spurious string after timestamp: " + GoText.quote(bytes, offset, length));
+        return new ParseException(line, "spurious string after timestamp: " + GoStrings.quote(bytes, offset, length));
     }
 
     private static String quote(String asciiName) {

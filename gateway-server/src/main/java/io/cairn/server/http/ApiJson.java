@@ -1,5 +1,7 @@
 package io.cairn.server.http;
 
+import io.cairn.core.model.GoStrings;
+
 import io.cairn.core.model.GroupingKey;
 import io.cairn.core.model.MetricType;
 import io.cairn.core.render.EncodedFamily;
@@ -137,7 +139,7 @@ final class ApiJson {
             return;
         }
         final String[] keys = map.keySet().toArray(new String[0]);
-        Arrays.sort(keys, ApiJson::compareUtf8);
+        Arrays.sort(keys, GoStrings::compare);
         out.writeByte('{');
         for (int i = 0; i < keys.length; i++) {
             if (i > 0) {
@@ -569,34 +571,18 @@ final class ApiJson {
         }
     }
 
-    /** Indexes {@code 0..n-1} ordered by {@link #compareUtf8} of {@code names}; stable. */
+    /** Indexes {@code 0..n-1} ordered by {@link GoStrings#compare} of {@code names}; stable. */
     private static int[] sortedIndexes(String[] names, int n) {
         final int[] order = new int[n];
         for (int i = 0; i < n; i++) {
             int j = i - 1;
-            while (j >= 0 && compareUtf8(names[order[j]], names[i]) > 0) {
+            while (j >= 0 && GoStrings.compare(names[order[j]], names[i]) > 0) {
                 order[j + 1] = order[j];
                 j--;
             }
             order[j + 1] = i;
         }
         return order;
-    }
-
-    /** Compares as Go compares strings: by UTF-8 bytes, which is code point order. */
-    static int compareUtf8(String a, String b) {
-        final int n = Math.min(a.length(), b.length());
-        for (int i = 0; i < n; i++) {
-            final char ca = a.charAt(i);
-            final char cb = b.charAt(i);
-            if (ca != cb) {
-                if (Character.isSurrogate(ca) || Character.isSurrogate(cb)) {
-                    return Integer.compare(a.codePointAt(i), b.codePointAt(i));
-                }
-                return Character.compare(ca, cb);
-            }
-        }
-        return Integer.compare(a.length(), b.length());
     }
 
     private static int compareBytes(ByteBuf buf, int aFrom, int aTo, int bFrom, int bTo) {

@@ -1,20 +1,23 @@
-package io.cairn.core.text;
+package io.cairn.core.model;
+
+import java.nio.charset.StandardCharsets;
 
 /**
- * Go's view of bytes as text, as far as the parser's error messages need it: {@code utf8.Valid} and {@code
- * utf8.DecodeRune}, and the {@code %q} verb of {@code fmt} ({@code strconv.Quote} for strings, {@code
- * strconv.QuoteRune} for a byte). Cold paths only: everything here runs while building an error message, except
- * {@link #isValidUtf8}.
+ * Go's view of bytes as text, as far as Cairn's messages and orderings need it: {@code utf8.Valid} and {@code
+ * utf8.DecodeRune}, the {@code %q} verb of {@code fmt} ({@code strconv.Quote} for strings, {@code
+ * strconv.QuoteRune} for a byte), and Go's string order. The Pushgateway's error texts quote with {@code %q};
+ * the parser, the grouping-key decoder and the flags all use this one implementation. Cold paths, except {@link
+ * #isValidUtf8} and {@link #compare}.
  */
-final class GoText {
+public final class GoStrings {
     private static final char[] LOWER_HEX = "0123456789abcdef".toCharArray();
     private static final int RUNE_ERROR = 0xFFFD;
 
-    private GoText() {
+    private GoStrings() {
     }
 
     /** {@code utf8.Valid}: no overlong forms, no surrogates, nothing above U+10FFFF. */
-    static boolean isValidUtf8(byte[] bytes, int offset, int length) {
+    public static boolean isValidUtf8(byte[] bytes, int offset, int length) {
         final int end = offset + length;
         int i = offset;
         while (i < end) {
@@ -35,7 +38,7 @@ final class GoText {
      * {@code utf8.DecodeRune} of the bytes from {@code offset} to {@code end}: the rune in the low 32 bits and its
      * width in the high 32 bits; an invalid encoding is U+FFFD with width 1.
      */
-    static long decodeRune(byte[] bytes, int offset, int end) {
+    public static long decodeRune(byte[] bytes, int offset, int end) {
         final int b0 = bytes[offset] & 0xFF;
         if (b0 < 0x80) {
             return (1L << 32) | b0;
@@ -82,7 +85,7 @@ final class GoText {
     }
 
     /** {@code fmt.Sprintf("%q", string(bytes))}. */
-    static String quote(byte[] bytes, int offset, int length) {
+    public static String quote(byte[] bytes, int offset, int length) {
         final StringBuilder out = new StringBuilder(length + 2);
         out.append('"');
         final int end = offset + length;
@@ -101,8 +104,30 @@ final class GoText {
         return out.append('"').toString();
     }
 
+    /** {@code fmt.Sprintf("%q", s)}: {@code s} as Go sees it, its UTF-8 bytes. */
+    public static String quote(String s) {
+        final byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        return quote(bytes, 0, bytes.length);
+    }
+
+    /** Compares as Go compares strings: by UTF-8 bytes, which is code point order. */
+    public static int compare(String a, String b) {
+        final int n = Math.min(a.length(), b.length());
+        for (int i = 0; i < n; i++) {
+            final char ca = a.charAt(i);
+            final char cb = b.charAt(i);
+            if (ca != cb) {
+                if (Character.isSurrogate(ca) || Character.isSurrogate(cb)) {
+                    return Integer.compare(a.codePointAt(i), b.codePointAt(i));
+                }
+                return Character.compare(ca, cb);
+            }
+        }
+        return Integer.compare(a.length(), b.length());
+    }
+
     /** {@code fmt.Sprintf("%q", b)} for a Go {@code byte}: a rune literal of U+0000..U+00FF. */
-    static String quoteByte(int b) {
+    public static String quoteByte(int b) {
         final StringBuilder out = new StringBuilder(8);
         out.append('\'');
         appendEscapedRune(out, b & 0xFF, '\'');
@@ -110,7 +135,7 @@ final class GoText {
     }
 
     /** {@code fmt.Sprintf("%c", b)} for a Go {@code byte}: the rune U+0000..U+00FF. */
-    static char charOfByte(int b) {
+    public static char charOfByte(int b) {
         return (char) (b & 0xFF);
     }
 
@@ -170,7 +195,7 @@ final class GoText {
      * {@code strconv.IsPrint}: letters, marks, numbers, punctuation, symbols and the ASCII space. Go 1.19 and Java 17
      * both implement Unicode 13.0, so {@link Character#getType(int)} gives the same categories.
      */
-    static boolean isPrint(int rune) {
+    public static boolean isPrint(int rune) {
         if (rune <= 0xFF) {
             if (rune >= 0x20 && rune <= 0x7E) {
                 return true;
