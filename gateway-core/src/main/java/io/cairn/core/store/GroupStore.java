@@ -321,8 +321,9 @@ public final class GroupStore implements Agent {
             commitGroup(group, families);
             return error;
         }
-        if (group == null) {
-            group = createGroup(push.key, push.timeNs, push.timeNs);
+        final boolean created = group == null;
+        if (created) {
+            group = createGroup(push.key, push.timeNs, push.timeNs); // with this push's time already
         }
         final HashMap<String, EncodedFamily> families = familiesOf(group, push.replace);
         if (push.replace) {
@@ -336,9 +337,11 @@ public final class GroupStore implements Agent {
             family.pushTimeNs(push.timeNs);
             putChunk(group, families, family);
         }
-        group.pushTimeSeconds = seconds(push.timeNs);
-        putChunk(group, families, timestampChunk(PushEncoder.PUSH_TIME_FAMILY, PUSH_TIME_HELP, group.key,
-                group.pushTimeSeconds, push.timeNs));
+        if (!created) {
+            group.pushTimeSeconds = seconds(push.timeNs);
+            putChunk(group, families, timestampChunk(PushEncoder.PUSH_TIME_FAMILY, PUSH_TIME_HELP, group.key,
+                    group.pushTimeSeconds, push.timeNs));
+        }
         commitGroup(group, families);
         return null;
     }
