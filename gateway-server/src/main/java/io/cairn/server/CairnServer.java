@@ -75,8 +75,14 @@ public final class CairnServer {
         for (InetSocketAddress address : addresses) {
             final Channel channel = bootstrap.bind(address).sync().channel();
             listeners.add(channel);
-            log.info("listening on address", "address", channel.localAddress());
+            log.info("listening on address", "address", display((InetSocketAddress) channel.localAddress()));
         }
+    }
+
+    /** {@code 127.0.0.1:9091}, {@code [::]:9091}: an address as an operator writes it in a flag. */
+    static String display(InetSocketAddress address) {
+        final String host = address.getHostString();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 
     /** The bound addresses (with the actual port when 0 was asked). */
