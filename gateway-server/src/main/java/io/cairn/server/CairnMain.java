@@ -34,6 +34,10 @@ public final class CairnMain {
                 "java", build.get("javaVersion"));
         log.debug("external URL", "url", flags.externalUrl());
         log.debug("path prefix for internal routing", "path", flags.routePrefix());
+        if (flags.systemdSocket()) {
+            log.warn("--web.systemd-socket is not supported yet (systemd integration comes in a later version);"
+                    + " listening on --web.listen-address instead", "address", String.join(",", flags.listenAddresses()));
+        }
         if (!flags.persistenceFile().isEmpty()) {
             log.warn("persistence is not implemented yet: nothing is written to the persistence file and the store"
                     + " starts empty", "file", flags.persistenceFile());

@@ -116,13 +116,15 @@ public final class Flags {
             new Flag(HELP, Kind.BOOL, "false", "Show this help and exit.", false),
             new Flag(SYSTEMD_SOCKET, Kind.BOOL, "false",
                     "Use the listening sockets passed by systemd socket activation instead of opening"
-                            + " --web.listen-address (Linux only).", true),
+                            + " --web.listen-address (Linux only). Not supported yet: accepted with a warning, and"
+                            + " --web.listen-address is used.", true),
             new Flag(LISTEN_ADDRESS, Kind.STRINGS, ":9091",
                     "Address to listen on for pushes, scrapes, the API and the web UI, as [host]:port."
                             + " Repeat the flag to listen on several addresses.", true),
             new Flag(CONFIG_FILE, Kind.STRING, "",
                     "[EXPERIMENTAL] Path to a web configuration file (exporter-toolkit format) that can enable"
-                            + " TLS, basic authentication and rate limiting. Empty: plain HTTP, no authentication.",
+                            + " TLS, basic authentication and rate limiting. Empty: plain HTTP, no authentication."
+                            + " Not supported yet: Cairn refuses to start when it is given.",
                     true),
             new Flag(TELEMETRY_PATH, Kind.STRING, "/metrics",
                     "Path where the pushed metrics and Cairn's own metrics are scraped. Pushes always go to"
@@ -138,16 +140,19 @@ public final class Flags {
                     "Enable admin endpoints such as PUT /api/v1/admin/wipe, which deletes all groups.", true),
             new Flag(PERSISTENCE_FILE, Kind.STRING, "",
                     "File where the pushed metrics are saved and restored from at start. Empty: metrics are only"
-                            + " kept in memory and lost on restart.", true),
+                            + " kept in memory and lost on restart. Not supported yet: a non-empty value is accepted"
+                            + " with a warning and nothing is persisted.", true),
             new Flag(PERSISTENCE_INTERVAL, Kind.DURATION, "5m",
                     "Minimum time between two writes of the persistence file (Go duration: 30s, 5m, 1h30m).",
                     true),
             new Flag(DISABLE_CONSISTENCY_CHECK, Kind.BOOL, "false",
-                    "Do not check pushed metrics against each other and the stored ones; pushes are answered 202"
-                            + " before they are applied. DANGEROUS: an inconsistent push can break every scrape.",
+                    "Answer pushes 202 as soon as they are queued, before they are checked and applied. Cairn"
+                            + " still checks them when it applies them and drops (and records the failure of) an"
+                            + " inconsistent push, so scrapes never break.",
                     true),
             new Flag(ENABLE_UTF8_NAMES, Kind.BOOL, "false",
-                    "Allow UTF-8 characters in metric and label names, and U__-escaped label names in push URLs.",
+                    "Accept U__-escaped UTF-8 label names in push URLs. Names in pushed text are still checked with"
+                            + " the legacy rules.",
                     true),
             new Flag(LOG_LEVEL, Kind.ENUM, "info",
                     "Only log messages of this severity or above. One of: [debug, info, warn, error]", true),
