@@ -238,10 +238,7 @@ public final class GroupStore implements Agent {
 
     @Override
     public void onClose() {
-        // apply what was acknowledged to the queue before stopping: nothing accepted is dropped
-        while (doWork() > 0) {
-            // keep draining
-        }
+        drainAll(); // apply what was queued before stopping: nothing accepted is dropped
         for (GroupState group : groupsByKey.values()) {
             for (EncodedFamily chunk : group.snapshot.families()) {
                 retiring.add(chunk);
