@@ -31,6 +31,8 @@ import java.util.concurrent.TimeUnit;
  * (listeners closed, in-flight requests answered, the writer's queue applied, buffers released).
  */
 public final class CairnServer {
+    /** How long a stop lets the event loops settle after closing the listeners, and before shutting down. */
+    static final long SETTLE_MS = 100;
     /** How long a stop waits for requests already received to be answered. */
     static final long DRAIN_SECONDS = 10;
     private final Log log;
@@ -124,6 +126,9 @@ public final class CairnServer {
             for (Channel channel : listeners) {
                 channel.close().syncUninterruptibly();
             }
+            // connections accepted just before the listeners closed may not be registered or read yet: give the
+            // event loops a moment, so that a request whose head is already on the wire counts as in flight
+            sleepMs(SETTLE_MS);
             // let requests already received finish (pushes wait for the writer, which still runs)
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DRAIN_SECONDS);
             while (gateway.inFlight() > 0 && System.nanoTime() < deadline) {
@@ -133,7 +138,8 @@ public final class CairnServer {
                 log.warn("stopping with requests still unanswered", "requests", gateway.inFlight());
             }
             gateway.closeConnections();
-            group.shutdownGracefully(0, 5_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+            // the quiet period lets late registrations run, so that the loops close every channel they own
+            group.shutdownGracefully(SETTLE_MS, 5_000, TimeUnit.MILLISECONDS).syncUninterruptibly();
             store.close();
         } finally {
             stopped.countDown();
