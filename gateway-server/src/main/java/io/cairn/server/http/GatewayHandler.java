@@ -38,6 +38,8 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
     private static final String QUIT_METHODS = "OPTIONS, POST, PUT";
     private static final String WIPE_METHODS = "OPTIONS, PUT";
     private static final String JSON = "application/json";
+    /** Messages of pipelined requests held while a push waits for the writer, before reading pauses. */
+    static final int MAX_PENDING_MESSAGES = 64;
 
     private final GatewayContext gateway;
     private final TextFormatParser parser;
@@ -96,6 +98,10 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (waiting) {
             pending.add(msg);
+            if (pending.size() == MAX_PENDING_MESSAGES) {
+                // a client pipelining far ahead: leave the rest in the socket until the queue is worked off
+                ctx.channel().config().setAutoRead(false);
+            }
             return;
         }
         handle(msg);
@@ -468,6 +474,9 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
         Object msg;
         while (!waiting && (msg = pending.poll()) != null) {
             handle(msg);
+        }
+        if (pending.isEmpty() && !ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(true);
         }
     }
 
