@@ -192,9 +192,8 @@ public final class TextScrapeComposer {
     private static GzipSegment ownSegment(OwnFamily own, FamilySnapshot pushed, Deflater deflater,
                                           ByteBufAllocator alloc) {
         final SegmentWriter writer = new SegmentWriter(deflater, alloc);
-        final ByteBuf header = alloc.directBuffer(128);
+        final ByteBuf header = header(own, alloc);
         try {
-            TextWriter.writeHeader(header, own.name(), own.help(), own.type().textName());
             writer.write(header);
             writer.write(own.lines());
         } finally {
@@ -205,6 +204,13 @@ public final class TextScrapeComposer {
             pushed.chunks().forEach(chunk -> writer.write(chunk.text()));
         }
         return writer.finish();
+    }
+
+    /** The {@code # HELP}/{@code # TYPE} header of an own family, rendered for this scrape; the caller owns it. */
+    private static ByteBuf header(OwnFamily family, ByteBufAllocator alloc) {
+        final ByteBuf header = alloc.directBuffer(128);
+        TextWriter.writeHeader(header, family.name(), family.help(), family.type().textName());
+        return header;
     }
 
     /** Deflates text into one segment that ends byte-aligned, without a final block. */
@@ -270,9 +276,7 @@ public final class TextScrapeComposer {
         }
 
         void ownFamily(OwnFamily family) {
-            final ByteBuf header = alloc.directBuffer(128);
-            TextWriter.writeHeader(header, family.name(), family.help(), family.type().textName());
-            add(header);
+            add(header(family, alloc));
             add(family.lines());
         }
 
