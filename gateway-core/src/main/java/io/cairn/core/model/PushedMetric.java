@@ -1,5 +1,7 @@
 package io.cairn.core.model;
 
+import io.cairn.core.proto.Metrics;
+
 import java.util.Arrays;
 
 /**
@@ -10,6 +12,10 @@ import java.util.Arrays;
  * <p>Labels are kept in the order the pusher wrote them; {@code le} and {@code quantile} are not labels here
  * but bucket bounds and quantiles, as in the protobuf model. Counts are unsigned 64-bit integers, as in
  * {@code metrics.proto}.
+ *
+ * <p>A metric decoded from protobuf also keeps its {@link #source() message}: the fields above are what the text
+ * exposition shows, the message is what protobuf scrapes send back (native histograms, exemplars, created
+ * timestamps included), with the labels replaced by the sanitized ones.
  */
 public final class PushedMetric {
     private static final int INITIAL_CAPACITY = 8;
@@ -32,6 +38,7 @@ public final class PushedMetric {
 
     private long sampleCount;
     private double sampleSum;
+    private Metrics.Metric source;
 
     public void reset() {
         Arrays.fill(labelNames, 0, labelCount, null);
@@ -44,6 +51,7 @@ public final class PushedMetric {
         bucketCount = 0;
         sampleCount = 0;
         sampleSum = 0;
+        source = null;
     }
 
     public void addLabel(String name, String value) {
@@ -152,5 +160,14 @@ public final class PushedMetric {
 
     public void sampleSum(double sampleSum) {
         this.sampleSum = sampleSum;
+    }
+
+    /** The protobuf message this metric was decoded from, or {@code null} for a text push. */
+    public Metrics.Metric source() {
+        return source;
+    }
+
+    public void source(Metrics.Metric source) {
+        this.source = source;
     }
 }

@@ -4,6 +4,7 @@ import io.cairn.core.model.GoStrings;
 
 import io.cairn.core.model.MetricType;
 import io.cairn.core.model.PushContent;
+import io.cairn.core.model.PushDecoder;
 import io.cairn.core.model.PushedFamily;
 import io.cairn.core.model.PushedMetric;
 import io.netty.buffer.ByteBuf;
@@ -67,7 +68,7 @@ import java.util.Locale;
  * the grammar stays the legacy one: quoted names are not parsed yet.</li>
  * </ul>
  */
-public final class TextFormatParser {
+public final class TextFormatParser implements PushDecoder {
     private static final boolean[] BLANK = new boolean[256];
     private static final boolean[] BLANK_OR_LF = new boolean[256];
     private static final boolean[] METRIC_NAME_START = new boolean[256];
