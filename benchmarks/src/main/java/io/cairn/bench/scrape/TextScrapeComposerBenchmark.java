@@ -5,7 +5,8 @@ import io.cairn.bench.Corpora;
 import io.cairn.bench.JvmFlags;
 import io.cairn.core.model.PushContent;
 import io.cairn.core.render.PushEncoder;
-import io.cairn.core.scrape.TextScrapeComposer;
+import io.cairn.core.scrape.ExpositionFormat;
+import io.cairn.core.scrape.ScrapeComposer;
 import io.cairn.core.render.EncodedFamily;
 import io.cairn.core.store.FamilySnapshot;
 import io.cairn.core.store.GroupStore;
@@ -34,7 +35,7 @@ import java.util.function.Consumer;
 
 /**
  * Cost of composing a full text scrape of a store of {@code groups} groups, each holding the {@value Corpora#BODY}
- * push (3 families, 10 series, plus its two push timestamps). {@link TextScrapeComposer} sends each family from its
+ * push (3 families, 10 series, plus its two push timestamps). {@link ScrapeComposer} sends each family from its
  * scrape cache (the family's text in one buffer, or its gzip segment), built by the first scrape after a change:
  * {@link #compose} and {@link #composeGzip} measure an unchanged store, {@link #composeAfterPush} and {@link
  * #composeGzipAfterPush} a scrape right after one PUT, which rebuilds the caches of every family the push touched.
@@ -114,7 +115,7 @@ public class TextScrapeComposerBenchmark {
     public long compose(ByteCounter counter) {
         final ReleasingSink sink = this.sink;
         sink.bytes = 0;
-        TextScrapeComposer.compose(store, List.of(), alloc, sink);
+        ScrapeComposer.compose(store, List.of(), ExpositionFormat.TEXT, false, alloc, sink);
         counter.bytes += sink.bytes;
         return sink.bytes;
     }
@@ -131,7 +132,7 @@ public class TextScrapeComposerBenchmark {
     public long composeGzip(ByteCounter counter) {
         final ReleasingSink sink = this.sink;
         sink.bytes = 0;
-        TextScrapeComposer.composeGzip(store, List.of(), alloc, sink);
+        ScrapeComposer.compose(store, List.of(), ExpositionFormat.TEXT, true, alloc, sink);
         counter.bytes += sink.bytes;
         return sink.bytes;
     }
@@ -189,13 +190,9 @@ public class TextScrapeComposerBenchmark {
                 if (family.seriesCount() == 0) {
                     continue;
                 }
-                final ByteBuf header = family.header();
-                into.writeBytes(header, header.readerIndex(), header.readableBytes());
+                into.writeBytes(family.header().bytes(), 0, family.header().textLength());
                 final SlotVector<EncodedFamily> chunks = family.chunks();
-                chunks.forEach(chunk -> {
-                    final ByteBuf text = chunk.text();
-                    into.writeBytes(text, text.readerIndex(), text.readableBytes());
-                });
+                chunks.forEach(chunk -> into.writeBytes(chunk.bytes(), 0, chunk.textLength()));
             }
         }
     }

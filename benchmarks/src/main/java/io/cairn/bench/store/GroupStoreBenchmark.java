@@ -99,6 +99,7 @@ public class GroupStoreBenchmark {
         final MetricType[] types;
         final String[] helps;
         final byte[][] texts;
+        final int[] textLengths;
         final long[][] hashes;
         final int[][] offsets;
 
@@ -108,6 +109,7 @@ public class GroupStoreBenchmark {
             types = new MetricType[n];
             helps = new String[n];
             texts = new byte[n][];
+            textLengths = new int[n];
             hashes = new long[n][];
             offsets = new int[n][];
             for (int f = 0; f < n; f++) {
@@ -115,9 +117,10 @@ public class GroupStoreBenchmark {
                 names[f] = family.name();
                 types[f] = family.type();
                 helps[f] = family.help();
-                final ByteBuf text = family.text();
-                texts[f] = new byte[text.readableBytes()];
-                text.getBytes(text.readerIndex(), texts[f]);
+                final ByteBuf bytes = family.bytes();
+                texts[f] = new byte[bytes.readableBytes()];
+                bytes.getBytes(bytes.readerIndex(), texts[f]);
+                textLengths[f] = family.textLength();
                 hashes[f] = new long[family.seriesCount()];
                 offsets[f] = new int[family.seriesCount()];
                 for (int s = 0; s < family.seriesCount(); s++) {
@@ -127,12 +130,13 @@ public class GroupStoreBenchmark {
             }
         }
 
-        /** Fills {@code into} with new families owning pooled direct copies of the texts. */
+        /** Fills {@code into} with new families owning pooled direct copies of the encodings. */
         void copyInto(EncodedFamily[] into, ByteBufAllocator alloc) {
             for (int f = 0; f < into.length; f++) {
                 final byte[] bytes = texts[f];
                 final ByteBuf text = alloc.directBuffer(bytes.length, bytes.length).writeBytes(bytes);
-                into[f] = new EncodedFamily(names[f], types[f], helps[f], text, hashes[f], offsets[f]);
+                into[f] = new EncodedFamily(names[f], types[f], helps[f], text, textLengths[f], hashes[f],
+                        offsets[f]);
             }
         }
     }

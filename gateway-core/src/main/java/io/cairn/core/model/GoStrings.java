@@ -230,4 +230,29 @@ public final class GoStrings {
                 return false;
         }
     }
+
+    /** {@code model.IsValidMetricName} without UTF-8 names: {@code [a-zA-Z_:][a-zA-Z0-9_:]*}. */
+    public static boolean isLegacyMetricName(String name) {
+        return isLegacyName(name, true);
+    }
+
+    /** {@code model.LabelName.IsValid} without UTF-8 names: {@code [a-zA-Z_][a-zA-Z0-9_]*}. */
+    public static boolean isLegacyLabelName(String name) {
+        return isLegacyName(name, false);
+    }
+
+    private static boolean isLegacyName(String name, boolean colons) {
+        if (name.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            final char c = name.charAt(i);
+            final boolean valid = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'
+                    || (colons && c == ':') || (i > 0 && c >= '0' && c <= '9');
+            if (!valid) {
+                return false;
+            }
+        }
+        return true;
+    }
 }

@@ -4,14 +4,16 @@ import io.cairn.core.model.MetricType;
 import io.netty.buffer.ByteBuf;
 
 /**
- * One metric family of one group, pre-serialized: the exact text 0.0.4 sample lines (grouping labels merged in,
- * {@code instance=""} added, series sorted as expfmt sorts them), and the identity hash of every series for the
+ * One metric family of one group, pre-serialized in both exposition formats: the exact text 0.0.4 sample lines
+ * (grouping labels merged in, {@code instance=""} added, series sorted as expfmt sorts them), the same series as
+ * {@code metric} fields of a protobuf {@code MetricFamily} message, and the identity hash of every series for the
  * consistency check.
  *
  * <p>Stored as it is: the store keeps this object (with the push time it sets) per group and family.
  *
- * <p>Owns {@link #text()}, a buffer with reference count 1 from the pooled direct allocator: whoever holds the
- * {@code EncodedFamily} last (the store, or the push that was rejected) releases it through {@link #release()}.
+ * <p>Both encodings live in one buffer, text first ({@link #bytes()}), with reference count 1 from the pooled
+ * direct allocator: whoever holds the {@code EncodedFamily} last (the store, or the push that was rejected)
+ * releases it through {@link #release()}.
  */
 public final class EncodedFamily {
     private final String name;
@@ -19,7 +21,8 @@ public final class EncodedFamily {
     private final String help;
     private static final int[] FIRST_OFFSET_ONLY = {0};
 
-    private final ByteBuf text;
+    private final ByteBuf bytes;
+    private final int textLength;
     /** The hash of a family with one series (the common case) lives in a field, saving an array per family. */
     private final long firstHash;
     private final long[] seriesHashes;
@@ -27,12 +30,17 @@ public final class EncodedFamily {
     private final int seriesCount;
     private long pushTimeNs;
 
-    public EncodedFamily(String name, MetricType type, String help, ByteBuf text, long[] seriesHashes,
-                         int[] seriesOffsets) {
+    /**
+     * @param bytes      the text lines, then the protobuf metric fields; readable bytes are exactly these
+     * @param textLength the length of the text part
+     */
+    public EncodedFamily(String name, MetricType type, String help, ByteBuf bytes, int textLength,
+                         long[] seriesHashes, int[] seriesOffsets) {
         this.name = name;
         this.type = type;
         this.help = help;
-        this.text = text;
+        this.bytes = bytes;
+        this.textLength = textLength;
         this.seriesCount = seriesHashes.length;
         this.firstHash = seriesCount == 0 ? 0 : seriesHashes[0];
         this.seriesHashes = seriesCount > 1 ? seriesHashes : null;
@@ -52,9 +60,32 @@ public final class EncodedFamily {
         return help;
     }
 
-    /** The sample lines; readable bytes are the whole chunk. Do not modify its indexes. */
+    /** Both encodings, text then protobuf, from index 0. Do not modify its indexes. */
+    public ByteBuf bytes() {
+        return bytes;
+    }
+
+    /** Bytes of the text sample lines, at the start of {@link #bytes()}. */
+    public int textLength() {
+        return textLength;
+    }
+
+    /** Bytes of the protobuf metric fields, after the text. */
+    public int protoLength() {
+        return bytes.writerIndex() - textLength;
+    }
+
+    /** A view of the text sample lines (a new slice: meant for rare uses, not for scrapes). */
     public ByteBuf text() {
-        return text;
+        return bytes.slice(0, textLength);
+    }
+
+    /**
+     * A view of the protobuf {@code metric} fields (field 4 of {@code MetricFamily}, each a {@code Metric}
+     * message): parsed as a {@code MetricFamily}, they give this group's metrics.
+     */
+    public ByteBuf proto() {
+        return bytes.slice(textLength, protoLength());
     }
 
     /** The number of series (metrics); a histogram or summary series spans several lines. */
@@ -67,7 +98,7 @@ public final class EncodedFamily {
         return seriesHashes == null ? firstHash : seriesHashes[index];
     }
 
-    /** Offset in {@link #text()} of the first line of series {@code index}. */
+    /** Offset in the text of the first line of series {@code index}. */
     public int seriesOffset(int index) {
         return seriesOffsets[index];
     }
@@ -83,6 +114,6 @@ public final class EncodedFamily {
     }
 
     public void release() {
-        text.release();
+        bytes.release();
     }
 }

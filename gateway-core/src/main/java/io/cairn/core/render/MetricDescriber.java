@@ -2,6 +2,7 @@ package io.cairn.core.render;
 
 import io.cairn.core.model.MetricType;
 import io.cairn.core.model.PushedMetric;
+import io.cairn.core.proto.Metrics;
 
 /**
  * Builds the consistency-check messages of client_golang ({@code prometheus/registry.go}), which describe the
@@ -21,10 +22,22 @@ public final class MetricDescriber {
         return "collected metric \"" + family + "\" { " + description + "} is not a " + expected.apiName();
     }
 
-    /** Describes a pushed metric with its sanitized labels. */
+    public static String labelProblem(String family, String description, String problem) {
+        return "collected metric \"" + family + "\" { " + description + "} " + problem;
+    }
+
+    /**
+     * Describes a pushed metric with its sanitized labels: by the fields its protobuf message has, or for a text
+     * push by its family's type.
+     */
     public static String describe(MetricType type, String[] names, String[] values, PushedMetric metric) {
         final StringBuilder sb = new StringBuilder(64);
         appendLabels(sb, names, values);
+        final Metrics.Metric source = metric.source();
+        if (source != null) {
+            appendFields(sb, source);
+            return sb.toString();
+        }
         switch (type) {
             case SUMMARY:
                 sb.append("summary:<sample_count:").append(Long.toUnsignedString(metric.sampleCount()))
@@ -49,6 +62,42 @@ public final class MetricDescriber {
                 break;
         }
         return sb.toString();
+    }
+
+    /** The value fields of a protobuf metric, in field order (native histogram fields left out). */
+    private static void appendFields(StringBuilder sb, Metrics.Metric source) {
+        if (source.hasGauge()) {
+            sb.append("gauge:<value:").append(number(source.getGauge().getValue())).append(" > ");
+        }
+        if (source.hasCounter()) {
+            sb.append("counter:<value:").append(number(source.getCounter().getValue())).append(" > ");
+        }
+        if (source.hasSummary()) {
+            final Metrics.Summary summary = source.getSummary();
+            sb.append("summary:<sample_count:").append(Long.toUnsignedString(summary.getSampleCount()))
+                    .append(" sample_sum:").append(number(summary.getSampleSum())).append(' ');
+            for (Metrics.Quantile q : summary.getQuantileList()) {
+                sb.append("quantile:<quantile:").append(number(q.getQuantile()))
+                        .append(" value:").append(number(q.getValue())).append(" > ");
+            }
+            sb.append("> ");
+        }
+        if (source.hasUntyped()) {
+            sb.append("untyped:<value:").append(number(source.getUntyped().getValue())).append(" > ");
+        }
+        if (source.hasTimestampMs()) {
+            sb.append("timestamp_ms:").append(source.getTimestampMs()).append(' ');
+        }
+        if (source.hasHistogram()) {
+            final Metrics.Histogram histogram = source.getHistogram();
+            sb.append("histogram:<sample_count:").append(Long.toUnsignedString(histogram.getSampleCount()))
+                    .append(" sample_sum:").append(number(histogram.getSampleSum())).append(' ');
+            for (Metrics.Bucket b : histogram.getBucketList()) {
+                sb.append("bucket:<cumulative_count:").append(Long.toUnsignedString(b.getCumulativeCount()))
+                        .append(" upper_bound:").append(number(b.getUpperBound())).append(" > ");
+            }
+            sb.append("> ");
+        }
     }
 
     /** Describes a stored series from its first text line, {@code name{labels} value}. */

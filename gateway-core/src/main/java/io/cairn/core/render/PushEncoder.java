@@ -6,11 +6,14 @@ import io.cairn.core.model.MetricType;
 import io.cairn.core.model.PushContent;
 import io.cairn.core.model.PushedFamily;
 import io.cairn.core.model.PushedMetric;
+import io.cairn.core.proto.Metrics;
+import com.google.protobuf.CodedOutputStream;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.UnpooledByteBufAllocator;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -38,6 +41,8 @@ public final class PushEncoder {
     /** Lines are written here first, then copied into a direct buffer of exactly their size. */
     private final ByteBuf lines = SCRATCH.heapBuffer(INITIAL_CHUNK_BYTES);
     private final StringBuilder scratch = new StringBuilder(32);
+    /** Protobuf size of each metric of the family being encoded. */
+    private int[] protoSizes = new int[16];
 
     /** The result of {@link #encode}: the encoded families, and why the push must be rejected, if it must. */
     public static final class EncodedPush {
@@ -99,24 +104,42 @@ public final class PushEncoder {
             for (int m = 0; m < family.metricCount(); m++) {
                 final PushedMetric metric = family.metric(m);
                 timestamps |= metric.hasTimestamp();
-                metrics.add(sanitize(family.name(), metric, key));
+                final SanitizedMetric sm = sanitize(family.name(), metric, key);
+                if (rejection == null && metric.source() != null) {
+                    rejection = checkDecoded(family.name(), type, sm);
+                }
+                metrics.add(sm);
             }
             metrics.sort(EXPFMT_ORDER);
             final int n = metrics.size();
             final long[] hashes = new long[n];
             final int[] offsets = new int[n];
             lines.clear();
+            if (protoSizes.length < n) {
+                protoSizes = new int[Math.max(n, protoSizes.length * 2)];
+            }
+            int protoLength = 0;
             for (int i = 0; i < n; i++) {
                 final SanitizedMetric sm = metrics.get(i);
                 hashes[i] = sm.hash;
                 offsets[i] = lines.writerIndex();
                 writeMetric(lines, family.name(), type, sm);
+                protoSizes[i] = ProtoWriter.metricSize(type, sm.names, sm.values, sm.metric);
+                protoLength += ProtoWriter.metricFieldSize(protoSizes[i]);
             }
-            final ByteBuf text = exactCopy(lines, alloc);
+            final int textLength = lines.readableBytes();
+            final ByteBuf bytes = alloc.directBuffer(textLength + protoLength, textLength + protoLength);
+            bytes.writeBytes(lines, lines.readerIndex(), textLength);
+            writeProto(bytes, protoLength, out -> {
+                for (int i = 0; i < n; i++) {
+                    final SanitizedMetric sm = metrics.get(i);
+                    ProtoWriter.writeMetricField(out, type, sm.names, sm.values, sm.metric, protoSizes[i]);
+                }
+            });
             if (rejection == null) {
                 rejection = duplicateSeries(family.name(), type);
             }
-            encoded.add(new EncodedFamily(family.name(), type, family.help(), text, hashes, offsets));
+            encoded.add(new EncodedFamily(family.name(), type, family.help(), bytes, textLength, hashes, offsets));
         }
         metrics.clear();
         if (timestamps) {
@@ -126,12 +149,23 @@ public final class PushEncoder {
         return new EncodedPush(encoded.toArray(new EncodedFamily[0]), rejection);
     }
 
-    /** A direct buffer of exactly the readable bytes of {@code source}: stored chunks waste no capacity. */
-    private static ByteBuf exactCopy(ByteBuf source, ByteBufAllocator alloc) {
-        final int n = source.readableBytes();
-        final ByteBuf copy = alloc.directBuffer(n, n);
-        copy.writeBytes(source, source.readerIndex(), n);
-        return copy;
+    /** What writes the protobuf part of a chunk. */
+    private interface ProtoBody {
+        void write(CodedOutputStream out) throws IOException;
+    }
+
+    /** Appends exactly {@code length} bytes of protobuf to {@code bytes}, written by {@code body}. */
+    private static void writeProto(ByteBuf bytes, int length, ProtoBody body) {
+        final int start = bytes.writerIndex();
+        final CodedOutputStream out = CodedOutputStream.newInstance(bytes.nioBuffer(start, length));
+        try {
+            body.write(out);
+            out.flush();
+            out.checkNoSpaceLeft();
+        } catch (IOException e) {
+            throw new IllegalStateException("protobuf size computed wrongly", e);
+        }
+        bytes.writerIndex(start + length);
     }
 
     /** Encodes the gauge {@code push_time_seconds} or {@code push_failure_time_seconds} of a group. */
@@ -156,12 +190,23 @@ public final class PushEncoder {
         TextWriter.writeFloat(text, unixSeconds, new StringBuilder(24));
         text.writeByte('\n');
         final String[] names = labelNamesWithInstance(key);
+        final String[] values = new String[names.length];
         long hash = SeriesHash.addSeparator(SeriesHash.add(SeriesHash.OFFSET, name));
-        for (String labelName : names) {
-            final String value = GroupingKey.INSTANCE.equals(labelName) && !key.hasInstance() ? "" : key.value(labelName);
-            hash = SeriesHash.addSeparator(SeriesHash.add(SeriesHash.addSeparator(SeriesHash.add(hash, labelName)), value));
+        for (int i = 0; i < names.length; i++) {
+            values[i] = GroupingKey.INSTANCE.equals(names[i]) && !key.hasInstance() ? "" : key.value(names[i]);
+            hash = SeriesHash.addSeparator(SeriesHash.add(SeriesHash.addSeparator(SeriesHash.add(hash, names[i])),
+                    values[i]));
         }
-        return new EncodedFamily(name, MetricType.GAUGE, help, exactCopy(text, alloc), new long[] {hash}, new int[] {0});
+        final PushedMetric metric = new PushedMetric();
+        metric.value(unixSeconds);
+        final int size = ProtoWriter.metricSize(MetricType.GAUGE, names, values, metric);
+        final int protoLength = ProtoWriter.metricFieldSize(size);
+        final int textLength = text.readableBytes();
+        final ByteBuf bytes = alloc.directBuffer(textLength + protoLength, textLength + protoLength);
+        bytes.writeBytes(text);
+        writeProto(bytes, protoLength,
+                out -> ProtoWriter.writeMetricField(out, MetricType.GAUGE, names, values, metric, size));
+        return new EncodedFamily(name, MetricType.GAUGE, help, bytes, textLength, new long[] {hash}, new int[] {0});
     }
 
     private static String[] labelNamesWithInstance(GroupingKey key) {
@@ -241,6 +286,59 @@ public final class PushEncoder {
             }
         }
         return 0;
+    }
+
+    /**
+     * What client_golang's {@code checkMetricConsistency} finds wrong with a metric decoded from protobuf (a text
+     * push cannot have these faults: its parser rejects them), or {@code null}: the field of the family's type
+     * missing, a label name twice or invalid, a {@code quantile} label on a summary; and, beyond the Pushgateway,
+     * an {@code le} label on a histogram, which would repeat {@code le} in its text buckets.
+     */
+    private static String checkDecoded(String name, MetricType type, SanitizedMetric sm) {
+        final Metrics.Metric source = sm.metric.source();
+        final boolean typed;
+        switch (type) {
+            case COUNTER:
+                typed = source.hasCounter();
+                break;
+            case GAUGE:
+                typed = source.hasGauge();
+                break;
+            case SUMMARY:
+                typed = source.hasSummary();
+                break;
+            case HISTOGRAM:
+                typed = source.hasHistogram();
+                break;
+            default:
+                typed = source.hasUntyped();
+                break;
+        }
+        if (!typed) {
+            return MetricDescriber.notOfType(name, describe(type, sm), type);
+        }
+        String previous = "";
+        for (String label : sm.names) {
+            final String problem;
+            if (label.equals(previous)) {
+                problem = "has two or more labels with the same name: " + label;
+            } else if (!GoStrings.isLegacyLabelName(label) || label.startsWith("__")) {
+                problem = "has a label with an invalid name: " + label;
+            } else if (type == MetricType.SUMMARY && label.equals("quantile")) {
+                problem = "must not have an explicit \"quantile\" label";
+            } else if (type == MetricType.HISTOGRAM && label.equals("le")) {
+                problem = "must not have an explicit \"le\" label";
+            } else {
+                previous = label;
+                continue;
+            }
+            return MetricDescriber.labelProblem(name, describe(type, sm), problem);
+        }
+        return null;
+    }
+
+    private static String describe(MetricType type, SanitizedMetric sm) {
+        return MetricDescriber.describe(type, sm.names, sm.values, sm.metric);
     }
 
     /** The consistency error for the first series pushed twice, or {@code null}. */

@@ -2,36 +2,36 @@ package io.cairn.core.store;
 
 import io.cairn.core.model.MetricType;
 import io.cairn.core.render.EncodedFamily;
-import io.netty.buffer.ByteBuf;
 
-import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
- * One metric family across all groups, as published to scrapes: its pre-serialized {@code # HELP}/{@code # TYPE}
- * header and, by group slot, each group's pre-serialized sample lines. Immutable; the buffers belong to the store.
+ * One metric family across all groups, as published to scrapes: its pre-serialized header and, by group slot, each
+ * group's pre-serialized chunk. Immutable; the buffers belong to the store.
  *
- * <p>Two {@link ScrapeCache} slots let scrapes keep what they derived from this family (its whole text in one
- * buffer, its gzip segment) for as long as the family is unchanged: the first scrape that needs one builds it
- * and installs it with a CAS; the store writer releases both when it retires this snapshot.
+ * <p>{@link ScrapeCache} slots let scrapes keep what they derived from this family (its whole exposition in one
+ * buffer, its gzip segment, in each format) for as long as the family is unchanged: the first scrape that needs
+ * one builds it and installs it with a CAS; the store writer releases them all when it retires this snapshot.
+ * Which slot holds what is the scrape composer's business.
  */
 public final class FamilySnapshot {
-    private static final AtomicReferenceFieldUpdater<FamilySnapshot, ScrapeCache> TEXT_CACHE =
-            AtomicReferenceFieldUpdater.newUpdater(FamilySnapshot.class, ScrapeCache.class, "textCache");
-    private static final AtomicReferenceFieldUpdater<FamilySnapshot, ScrapeCache> GZIP_CACHE =
-            AtomicReferenceFieldUpdater.newUpdater(FamilySnapshot.class, ScrapeCache.class, "gzipCache");
+    /** Slots for scrape caches. */
+    public static final int CACHE_SLOTS = 6;
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(ScrapeCache[].class);
 
     private final String name;
     private final MetricType type;
     private final String help;
-    private final ByteBuf header;
+    private final FamilyHeader header;
     private final SlotVector<EncodedFamily> chunks;
     private final int seriesCount;
     private final long textBytes;
-    private volatile ScrapeCache textCache;
-    private volatile ScrapeCache gzipCache;
+    private final long protoBytes;
+    private final ScrapeCache[] caches = new ScrapeCache[CACHE_SLOTS];
 
-    FamilySnapshot(String name, MetricType type, String help, ByteBuf header, SlotVector<EncodedFamily> chunks,
-                   int seriesCount, long textBytes) {
+    FamilySnapshot(String name, MetricType type, String help, FamilyHeader header, SlotVector<EncodedFamily> chunks,
+                   int seriesCount, long textBytes, long protoBytes) {
         this.name = name;
         this.type = type;
         this.help = help;
@@ -39,49 +39,41 @@ public final class FamilySnapshot {
         this.chunks = chunks;
         this.seriesCount = seriesCount;
         this.textBytes = textBytes;
+        this.protoBytes = protoBytes;
     }
 
-    /** Bytes of the header plus every group's sample lines: the size of this family in a text scrape. */
+    /** Bytes of every group's text sample lines, without the header. */
     public long textBytes() {
         return textBytes;
     }
 
-    /** The concatenated text of this family, if a scrape built it already. Read it only while pinned. */
-    public ScrapeCache textCache() {
-        return textCache;
+    /** Bytes of every group's protobuf metric fields, without the header. */
+    public long protoBytes() {
+        return protoBytes;
     }
 
-    /** Installs {@code cache} unless another scrape was first; returns the one installed. */
-    public ScrapeCache installTextCache(ScrapeCache cache) {
-        return install(TEXT_CACHE, cache);
+    /** The cache in {@code slot}, if a scrape built it already. Read it only while the snapshot is pinned. */
+    public ScrapeCache cache(int slot) {
+        return (ScrapeCache) SLOT.getAcquire(caches, slot);
     }
 
-    /** The gzip segment of this family, if a scrape built it already. Read it only while pinned. */
-    public ScrapeCache gzipCache() {
-        return gzipCache;
-    }
-
-    public ScrapeCache installGzipCache(ScrapeCache cache) {
-        return install(GZIP_CACHE, cache);
-    }
-
-    private ScrapeCache install(AtomicReferenceFieldUpdater<FamilySnapshot, ScrapeCache> slot, ScrapeCache cache) {
-        if (slot.compareAndSet(this, null, cache)) {
+    /** Installs {@code cache} in {@code slot} unless another scrape was first; returns the one installed. */
+    public ScrapeCache installCache(int slot, ScrapeCache cache) {
+        final ScrapeCache witness = (ScrapeCache) SLOT.compareAndExchangeRelease(caches, slot, null, cache);
+        if (witness == null) {
             return cache;
         }
         cache.release();
-        return slot.get(this);
+        return witness;
     }
 
     /** Releases the caches; writer thread only, once no reader can see this snapshot. */
     void releaseCaches() {
-        final ScrapeCache text = TEXT_CACHE.getAndSet(this, null);
-        if (text != null) {
-            text.release();
-        }
-        final ScrapeCache gzip = GZIP_CACHE.getAndSet(this, null);
-        if (gzip != null) {
-            gzip.release();
+        for (int slot = 0; slot < CACHE_SLOTS; slot++) {
+            final ScrapeCache cache = (ScrapeCache) SLOT.getAndSet(caches, slot, null);
+            if (cache != null) {
+                cache.release();
+            }
         }
     }
 
@@ -98,8 +90,8 @@ public final class FamilySnapshot {
         return help;
     }
 
-    /** {@code # HELP ...\n# TYPE ...\n}; do not modify its indexes. */
-    public ByteBuf header() {
+    /** The family's header in both formats. */
+    public FamilyHeader header() {
         return header;
     }
 

@@ -5,7 +5,6 @@ import io.cairn.core.model.MetricType;
 import io.cairn.core.render.EncodedFamily;
 import io.cairn.core.render.MetricDescriber;
 import io.cairn.core.render.PushEncoder;
-import io.cairn.core.render.TextWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import it.unimi.dsi.fastutil.ints.IntArrayFIFOQueue;
@@ -97,6 +96,7 @@ public final class GroupStore implements Agent {
         int groupCount;
         int seriesCount;
         long textBytes;
+        long protoBytes;
         final Long2IntOpenHashMap owners = new Long2IntOpenHashMap();
         final Object2IntOpenHashMap<String> helps = new Object2IntOpenHashMap<>();
         SlotVector<EncodedFamily> chunks = SlotVector.empty();
@@ -394,7 +394,8 @@ public final class GroupStore implements Agent {
         family.type = encoded.type();
         family.groupCount++;
         family.seriesCount += encoded.seriesCount();
-        family.textBytes += encoded.text().readableBytes();
+        family.textBytes += encoded.textLength();
+        family.protoBytes += encoded.protoLength();
         seriesCount += encoded.seriesCount();
         for (int i = 0; i < encoded.seriesCount(); i++) {
             family.owners.put(encoded.seriesHash(i), group.slot);
@@ -410,7 +411,8 @@ public final class GroupStore implements Agent {
         final EncodedFamily encoded = chunk;
         family.groupCount--;
         family.seriesCount -= encoded.seriesCount();
-        family.textBytes -= encoded.text().readableBytes();
+        family.textBytes -= encoded.textLength();
+        family.protoBytes -= encoded.protoLength();
         seriesCount -= encoded.seriesCount();
         for (int i = 0; i < encoded.seriesCount(); i++) {
             final long hash = encoded.seriesHash(i);
@@ -602,18 +604,17 @@ public final class GroupStore implements Agent {
             if (old != null) {
                 retiring.add(old); // its scrape caches describe the old content
             }
-            ByteBuf header;
+            final FamilyHeader header;
             if (old != null && old.type() == family.type && java.util.Objects.equals(old.help(), help)) {
                 header = old.header();
             } else {
-                header = alloc.directBuffer(64);
-                TextWriter.writeHeader(header, family.name, help, family.type.textName());
+                header = FamilyHeader.render(family.name, help, family.type, alloc);
                 if (old != null) {
                     retiring.add(old.header());
                 }
             }
             family.published = new FamilySnapshot(family.name, family.type, help, header, family.chunks,
-                    family.seriesCount, family.textBytes + header.readableBytes());
+                    family.seriesCount, family.textBytes, family.protoBytes);
         }
         dirtyFamilies.clear();
         final FamilySnapshot[] families;
@@ -665,7 +666,7 @@ public final class GroupStore implements Agent {
                     } else if (buffer instanceof FamilySnapshot) {
                         ((FamilySnapshot) buffer).releaseCaches();
                     } else {
-                        ((ByteBuf) buffer).release();
+                        ((FamilyHeader) buffer).release();
                     }
                 }
             }

@@ -5,7 +5,8 @@ import io.cairn.core.model.MetricType;
 import io.cairn.core.model.PushContent;
 import io.cairn.core.render.PushEncoder;
 import io.cairn.core.scrape.OwnFamily;
-import io.cairn.core.scrape.TextScrapeComposer;
+import io.cairn.core.scrape.ExpositionFormat;
+import io.cairn.core.scrape.ScrapeComposer;
 import io.cairn.core.testing.LeakRecorder;
 import io.cairn.core.text.ParseException;
 import io.cairn.core.text.TextFormatParser;
@@ -94,7 +95,7 @@ final class StoreFixture implements AutoCloseable {
 
     static String scrape(GroupStore store, List<OwnFamily> own) {
         final StringBuilder sb = new StringBuilder();
-        TextScrapeComposer.compose(store, own, ALLOC, piece -> {
+        ScrapeComposer.compose(store, own, ExpositionFormat.TEXT, false, ALLOC, piece -> {
             sb.append(piece.toString(StandardCharsets.UTF_8));
             piece.release();
         });

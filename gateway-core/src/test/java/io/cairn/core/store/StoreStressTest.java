@@ -4,7 +4,8 @@ import io.cairn.core.model.GroupingKey;
 import io.cairn.core.model.PushContent;
 import io.cairn.core.model.PushedFamily;
 import io.cairn.core.render.PushEncoder;
-import io.cairn.core.scrape.TextScrapeComposer;
+import io.cairn.core.scrape.ExpositionFormat;
+import io.cairn.core.scrape.ScrapeComposer;
 import io.cairn.core.testing.LeakRecorder;
 import io.cairn.core.text.ParseException;
 import io.cairn.core.text.TextFormatParser;
@@ -131,7 +132,7 @@ class StoreStressTest {
         try {
             while (!stop.get()) {
                 final List<ByteBuf> pieces = new ArrayList<>();
-                TextScrapeComposer.compose(store, List.of(), PooledByteBufAllocator.DEFAULT, pieces::add);
+                ScrapeComposer.compose(store, List.of(), ExpositionFormat.TEXT, false, PooledByteBufAllocator.DEFAULT, pieces::add);
                 // hold the pieces a little, as a slow network write would, while the writer replaces buffers
                 Thread.yield();
                 final ByteBuf body = Unpooled.wrappedBuffer(pieces.toArray(new ByteBuf[0]));

@@ -6,6 +6,7 @@ import io.cairn.core.model.GroupingKeyPathDecoder;
 import io.cairn.core.model.PushContent;
 import io.cairn.core.render.PushEncoder;
 import io.cairn.core.store.StoreCommand;
+import io.cairn.core.scrape.ExpositionFormat;
 import io.cairn.core.text.TextFormatParser;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
@@ -42,7 +43,7 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
     static final int MAX_PENDING_MESSAGES = 64;
 
     private final GatewayContext gateway;
-    private final TextFormatParser parser;
+    private final TextFormatParser textParser;
     private final PushContent content = new PushContent();
     private final PushEncoder encoder = new PushEncoder();
     private final ArrayDeque<Object> pending = new ArrayDeque<>();
@@ -69,6 +70,8 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
         Runnable action;
         /** The client accepts a gzip-compressed scrape. */
         boolean gzip;
+        /** The format a scrape is answered in. */
+        ExpositionFormat format;
         /** Counted in {@link GatewayContext#inFlight} until answered. */
         boolean counted;
         /** The lifecycle API asked the gateway to stop once this answer is out. */
@@ -86,7 +89,7 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
 
     public GatewayHandler(GatewayContext gateway) {
         this.gateway = gateway;
-        this.parser = new TextFormatParser(gateway.utf8Names);
+        this.textParser = new TextFormatParser(gateway.utf8Names);
     }
 
     @Override
@@ -165,6 +168,7 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
             routePush(ex, request, rawPath, path);
         } else if (path.equals(routes.telemetryPath)) {
             if (isGet(method)) {
+                ex.format = ScrapeResponder.negotiate(request.headers().get(HttpHeaderNames.ACCEPT));
                 ex.action = this::scrape;
             } else {
                 ex.early = HttpErrors.methodNotAllowed(GET_METHODS);
@@ -218,14 +222,15 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
             ex.action = this::delete;
             return;
         }
-        // protobuf pushes are detected as upstream does; until the protobuf decoder lands they are refused
-        final String contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
-        if (ProtobufMediaType.isDelimitedMetricFamily(contentType)) {
+        // delimited protobuf when the Content-Type says so exactly, as upstream decides; text otherwise
+        final boolean protobuf = ProtobufMediaType.isDelimitedMetricFamily(
+                request.headers().get(HttpHeaderNames.CONTENT_TYPE));
+        if (protobuf) {
             ex.early = HttpErrors.error(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
                     "protobuf pushes are not supported yet: push the text format (Content-Type: text/plain)");
             return;
         }
-        ex.push = PushBody.start(parser, content, request.headers().get(HttpHeaderNames.CONTENT_ENCODING));
+        ex.push = PushBody.start(textParser, content, request.headers().get(HttpHeaderNames.CONTENT_ENCODING));
     }
 
     private void routeQuit(Exchange ex, String path) {
@@ -396,8 +401,8 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
 
     private void scrape() {
         final Exchange ex = exchange;
-        final ChannelFuture done = ScrapeResponder.respond(ctx, gateway, HttpMethod.HEAD.equals(ex.method), ex.gzip,
-                ex.keepAlive);
+        final ChannelFuture done = ScrapeResponder.respond(ctx, gateway, ex.format, HttpMethod.HEAD.equals(ex.method),
+                ex.gzip, ex.keepAlive);
         afterResponse(ex, done);
     }
 

@@ -1,8 +1,8 @@
 package io.cairn.server.http;
 
+import io.cairn.core.model.MalformedPushException;
 import io.cairn.core.model.PushContent;
-import io.cairn.core.text.ParseException;
-import io.cairn.core.text.TextFormatParser;
+import io.cairn.core.model.PushDecoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.compression.DecompressionException;
@@ -12,28 +12,28 @@ import io.netty.handler.codec.compression.ZlibWrapper;
 
 /**
  * The body of one push as it streams in: optional decompression ({@code Content-Encoding: gzip}, or {@code
- * snappy} in the framed format {@code snzip} writes), then the text parser, chunk by chunk. The body is never
+ * snappy} in the framed format {@code snzip} writes), then the decoder (text or protobuf), chunk by chunk. The body is never
  * aggregated. After the first error the rest of the body is skipped.
  */
 final class PushBody {
-    private final TextFormatParser parser;
+    private final PushDecoder decoder;
     private final EmbeddedChannel decompressor;
     private final boolean gzip;
     private String error;
     private long bytes;
 
-    private PushBody(TextFormatParser parser, PushContent content, EmbeddedChannel decompressor, boolean gzip) {
-        this.parser = parser;
+    private PushBody(PushDecoder decoder, PushContent content, EmbeddedChannel decompressor, boolean gzip) {
+        this.decoder = decoder;
         this.decompressor = decompressor;
         this.gzip = gzip;
         content.reset();
-        parser.reset(content);
+        decoder.reset(content);
     }
 
     /**
      * @param encoding the request's Content-Encoding, or {@code null}
      */
-    static PushBody start(TextFormatParser parser, PushContent content, String encoding) {
+    static PushBody start(PushDecoder decoder, PushContent content, String encoding) {
         EmbeddedChannel decompressor = null;
         boolean gzip = false;
         if (encoding != null) {
@@ -45,7 +45,7 @@ final class PushBody {
                 decompressor = new EmbeddedChannel(new SnappyFrameDecoder(true));
             }
         }
-        return new PushBody(parser, content, decompressor, gzip);
+        return new PushBody(decoder, content, decompressor, gzip);
     }
 
     /** Feeds a chunk of the request body; does not release it. */
@@ -90,8 +90,8 @@ final class PushBody {
             }
         }
         try {
-            parser.finish();
-        } catch (ParseException e) {
+            decoder.finish();
+        } catch (MalformedPushException e) {
             error = e.getMessage();
         }
     }
@@ -112,8 +112,8 @@ final class PushBody {
             return;
         }
         try {
-            parser.feed(chunk);
-        } catch (ParseException e) {
+            decoder.feed(chunk);
+        } catch (MalformedPushException e) {
             error = e.getMessage();
         }
     }
