@@ -1,6 +1,7 @@
 package io.cairn.server;
 
 import io.cairn.server.http.Routes;
+import io.cairn.server.http.Switches;
 import io.cairn.server.log.Log;
 import io.cairn.server.selfmetrics.SelfMetrics;
 
@@ -43,9 +44,10 @@ public final class CairnMain {
                     + " starts empty", "file", flags.persistenceFile());
         }
 
+        final Switches switches = new Switches(flags.enableLifecycle(), flags.enableAdminApi(),
+                !flags.disableConsistencyCheck(), flags.enableUtf8Names(), flags.enableOpenMetrics());
         final CairnServer server = new CairnServer(log, new Routes(flags.routePrefix(), flags.telemetryPath()),
-                flags.enableLifecycle(), flags.enableAdminApi(), !flags.disableConsistencyCheck(),
-                flags.enableUtf8Names(), flags.statusFlags(), statusBuildInformation(build),
+                switches, flags.statusFlags(), statusBuildInformation(build),
                 new SelfMetrics(build.get("version"), build.get("revision"), build.get("branch")));
         try {
             server.start(socketAddresses(flags.listenAddresses()));

@@ -4,6 +4,7 @@ import io.cairn.core.store.GroupStore;
 import io.cairn.server.http.GatewayContext;
 import io.cairn.server.http.GatewayInitializer;
 import io.cairn.server.http.Routes;
+import io.cairn.server.http.Switches;
 import io.cairn.server.log.Log;
 import io.cairn.server.selfmetrics.SelfMetrics;
 import io.netty.bootstrap.ServerBootstrap;
@@ -45,8 +46,7 @@ public final class CairnServer {
     private final CountDownLatch quitRequested = new CountDownLatch(1);
     private boolean stopping;
 
-    public CairnServer(Log log, Routes routes, boolean enableLifecycle, boolean enableAdminApi,
-                       boolean checkConsistency, boolean utf8Names, Map<String, String> statusFlags,
+    public CairnServer(Log log, Routes routes, Switches switches, Map<String, String> statusFlags,
                        Map<String, String> buildInformation, SelfMetrics selfMetrics) {
         this.log = log;
         this.store = new GroupStore(PooledByteBufAllocator.DEFAULT, SelfMetrics.reservedFamilies());
@@ -58,9 +58,8 @@ public final class CairnServer {
             group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
             channelClass = NioServerSocketChannel.class;
         }
-        this.gateway = new GatewayContext(store, routes, enableLifecycle, enableAdminApi, checkConsistency,
-                utf8Names, selfMetrics, log, statusFlags, buildInformation, System.currentTimeMillis(),
-                quitRequested::countDown);
+        this.gateway = new GatewayContext(store, routes, switches, selfMetrics, log, statusFlags, buildInformation,
+                System.currentTimeMillis(), quitRequested::countDown);
     }
 
     /** Starts the writer and binds every address; throws when one cannot be bound. */

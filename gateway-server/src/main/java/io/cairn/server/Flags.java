@@ -104,6 +104,7 @@ public final class Flags {
     static final String ROUTE_PREFIX = "web.route-prefix";
     static final String ENABLE_LIFECYCLE = "web.enable-lifecycle";
     static final String ENABLE_ADMIN_API = "web.enable-admin-api";
+    static final String ENABLE_OPENMETRICS = "web.enable-openmetrics";
     static final String PERSISTENCE_FILE = "persistence.file";
     static final String PERSISTENCE_INTERVAL = "persistence.interval";
     static final String DISABLE_CONSISTENCY_CHECK = "push.disable-consistency-check";
@@ -138,6 +139,10 @@ public final class Flags {
                     "Allow shutting down with an HTTP PUT or POST to /-/quit.", true),
             new Flag(ENABLE_ADMIN_API, Kind.BOOL, "false",
                     "Enable admin endpoints such as PUT /api/v1/admin/wipe, which deletes all groups.", true),
+            new Flag(ENABLE_OPENMETRICS, Kind.BOOL, "false",
+                    "Answer scrapes that ask for OpenMetrics (Prometheus does by default) in OpenMetrics 1.0 text,"
+                            + " with _created samples and exemplars. Off: such scrapes get text format 0.0.4, as"
+                            + " from the Pushgateway.", true),
             new Flag(PERSISTENCE_FILE, Kind.STRING, "",
                     "File where the pushed metrics are saved and restored from at start. Empty: metrics are only"
                             + " kept in memory and lost on restart. Not supported yet: a non-empty value is accepted"
@@ -169,6 +174,7 @@ public final class Flags {
     private final String routePrefix;
     private final boolean enableLifecycle;
     private final boolean enableAdminApi;
+    private final boolean enableOpenMetrics;
     private final String persistenceFile;
     private final long persistenceIntervalNs;
     private final boolean disableConsistencyCheck;
@@ -187,6 +193,7 @@ public final class Flags {
         this.routePrefix = computeRoutePrefix(values.get(ROUTE_PREFIX), externalUrlPath);
         this.enableLifecycle = Boolean.parseBoolean(values.get(ENABLE_LIFECYCLE));
         this.enableAdminApi = Boolean.parseBoolean(values.get(ENABLE_ADMIN_API));
+        this.enableOpenMetrics = Boolean.parseBoolean(values.get(ENABLE_OPENMETRICS));
         this.persistenceFile = values.get(PERSISTENCE_FILE);
         this.persistenceIntervalNs = persistenceIntervalNs;
         this.disableConsistencyCheck = Boolean.parseBoolean(values.get(DISABLE_CONSISTENCY_CHECK));
@@ -407,6 +414,11 @@ public final class Flags {
     /** {@code --push.disable-consistency-check}. */
     public boolean disableConsistencyCheck() {
         return disableConsistencyCheck;
+    }
+
+    /** {@code --web.enable-openmetrics}. */
+    public boolean enableOpenMetrics() {
+        return enableOpenMetrics;
     }
 
     /** {@code --push.enable-utf8-names}. */

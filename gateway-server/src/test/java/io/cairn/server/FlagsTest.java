@@ -62,6 +62,7 @@ class FlagsTest {
         expected.put("web.config.file", "");
         expected.put("web.enable-admin-api", "false");
         expected.put("web.enable-lifecycle", "false");
+        expected.put("web.enable-openmetrics", "false"); // ours: listed like every other flag
         expected.put("web.external-url", "");
         expected.put("web.listen-address", "127.0.0.1:19600,127.0.0.1:19602");
         expected.put("web.route-prefix", "");

@@ -3,6 +3,7 @@ package io.cairn.server;
 import io.cairn.core.testing.LeakRecorder;
 import io.cairn.server.http.GatewayHarness;
 import io.cairn.server.http.Routes;
+import io.cairn.server.http.Switches;
 import io.cairn.server.log.Log;
 import io.cairn.server.selfmetrics.SelfMetrics;
 import org.junit.jupiter.api.AfterAll;
@@ -57,7 +58,7 @@ class GatewayIT {
     void start() throws InterruptedException {
         final Log log = Log.create(Log.Level.INFO, Log.Format.LOGFMT,
                 new PrintStream(logBytes, true, StandardCharsets.UTF_8), Clock.systemUTC());
-        server = new CairnServer(log, new Routes("", "/metrics"), false, false, true, false,
+        server = new CairnServer(log, new Routes("", "/metrics"), new Switches(false, false, true, false, false),
                 Map.of("web.listen-address", "127.0.0.1:0"), Map.of("version", "0.1.0-test"),
                 new SelfMetrics("0.1.0-test", "test-revision", "test-branch"));
         server.start(List.of(new InetSocketAddress("127.0.0.1", 0)));

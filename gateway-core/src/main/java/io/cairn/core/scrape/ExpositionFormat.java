@@ -5,5 +5,7 @@ public enum ExpositionFormat {
     /** Text format 0.0.4, the Pushgateway's default. */
     TEXT,
     /** Delimited protobuf {@code MetricFamily} messages. */
-    PROTOBUF
+    PROTOBUF,
+    /** OpenMetrics 1.0 text, ending in {@code # EOF}. */
+    OPENMETRICS
 }

@@ -5,12 +5,15 @@ import io.cairn.core.model.MalformedPushException;
 import io.cairn.core.model.PushContent;
 import io.cairn.core.model.PushedFamily;
 import io.cairn.core.model.PushedMetric;
+import io.cairn.core.proto.Metrics;
+import io.cairn.core.render.OpenMetricsWriter;
 import io.cairn.core.render.ProtoWriter;
 import io.cairn.core.render.TextWriter;
 import io.cairn.core.store.FamilySnapshot;
 import io.cairn.core.text.TextFormatParser;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.Unpooled;
 
 import java.io.IOException;
@@ -19,7 +22,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * Renders one of the gateway's own families for one scrape, in the scrape's format, merged with the pushed family
  * of the same name if there is one (under the gateway's header). Own families come as text lines; for protobuf they
- * are parsed back and written as {@code Metric} fields.
+ * are parsed back and written as {@code Metric} fields, and OpenMetrics is rendered from those.
  */
 final class OwnRenderer {
     private OwnRenderer() {
@@ -28,10 +31,37 @@ final class OwnRenderer {
     /** The family's exposition; consumes {@code own}'s lines, the caller owns the result. */
     static ByteBuf render(ExpositionFormat format, OwnFamily own, FamilySnapshot pushed, ByteBufAllocator alloc) {
         try {
-            return format == ExpositionFormat.TEXT ? text(own, pushed, alloc) : protobuf(own, pushed, alloc);
+            switch (format) {
+                case TEXT:
+                    return text(own, pushed, alloc);
+                case PROTOBUF:
+                    return protobuf(own, pushed, alloc);
+                default:
+                    return openMetrics(own, pushed, alloc);
+            }
         } finally {
             own.lines().release();
         }
+    }
+
+    private static ByteBuf openMetrics(OwnFamily own, FamilySnapshot pushed, ByteBufAllocator alloc) {
+        final ByteBuf protobuf = protobuf(own, pushed, alloc);
+        final Metrics.MetricFamily family;
+        try {
+            family = Metrics.MetricFamily.parseDelimitedFrom(new ByteBufInputStream(protobuf));
+        } catch (IOException e) {
+            throw new IllegalStateException("the gateway's own family " + own.name() + " does not parse", e);
+        } finally {
+            protobuf.release();
+        }
+        final ByteBuf out = alloc.directBuffer(256 + 2 * own.lines().readableBytes());
+        final String error = OpenMetricsWriter.writeFamily(out, own.name(), own.help(), own.type(),
+                family.getMetricList(), new StringBuilder(32));
+        if (error != null) {
+            out.release();
+            throw new UnrepresentableFamilyException(own.name(), ExpositionFormat.OPENMETRICS, error);
+        }
+        return out;
     }
 
     private static ByteBuf text(OwnFamily own, FamilySnapshot pushed, ByteBufAllocator alloc) {

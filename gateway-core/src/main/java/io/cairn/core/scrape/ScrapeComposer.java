@@ -1,6 +1,9 @@
 package io.cairn.core.scrape;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.cairn.core.proto.Metrics;
 import io.cairn.core.render.EncodedFamily;
+import io.cairn.core.render.OpenMetricsWriter;
 import io.cairn.core.render.ProtoWriter;
 import io.cairn.core.store.FamilyHeader;
 import io.cairn.core.store.FamilySnapshot;
@@ -12,6 +15,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.zip.CRC32;
@@ -19,7 +23,9 @@ import java.util.zip.Deflater;
 
 /**
  * Composes a scrape from a store snapshot without formatting a sample: families in name order, each once, merged
- * with the gateway's own families; in text format 0.0.4 or as delimited protobuf messages, plain or gzipped.
+ * with the gateway's own families; in text format 0.0.4, as delimited protobuf messages or in OpenMetrics, plain
+ * or gzipped. OpenMetrics is rendered from the stored protobuf fields when a family is first scraped so, and
+ * cached like the others.
  *
  * <h2>Per-family scrape caches</h2>
  * A family that did not change since the last scrape is sent from its {@link ScrapeCache}: its whole exposition
@@ -48,6 +54,9 @@ public final class ScrapeComposer {
     /**
      * Hands the exposition to {@code sink} piece by piece; the sink owns each piece. The own families must be
      * sorted by name; their buffers are consumed.
+     *
+     * @throws UnrepresentableFamilyException when a family cannot be expressed in {@code format}; the pieces
+     *                                        handed over so far are the sink's to release
      */
     public static void compose(GroupStore store, List<OwnFamily> own, ExpositionFormat format, boolean gzip,
                                ByteBufAllocator alloc, Consumer<ByteBuf> sink) {
@@ -70,6 +79,11 @@ public final class ScrapeComposer {
                 while (o < own.size()) {
                     output.uncached(OwnRenderer.render(format, own.get(o++), null, alloc));
                 }
+            }
+            if (format == ExpositionFormat.OPENMETRICS) {
+                final ByteBuf eof = alloc.directBuffer(8);
+                OpenMetricsWriter.writeEof(eof);
+                output.uncached(eof);
             }
             output.finish();
         } finally {
@@ -120,6 +134,21 @@ public final class ScrapeComposer {
             out = alloc.directBuffer(size, size);
             out.writeBytes(header.bytes(), 0, header.textLength());
             family.chunks().forEach(chunk -> out.writeBytes(chunk.bytes(), 0, chunk.textLength()));
+        } else if (format == ExpositionFormat.OPENMETRICS) {
+            final List<Metrics.Metric> metrics = new ArrayList<>(family.seriesCount());
+            family.chunks().forEach(chunk -> metrics.addAll(metrics(chunk)));
+            final ByteBuf rendered = alloc.directBuffer(Math.toIntExact(Math.min(Integer.MAX_VALUE / 2,
+                    header.textLength() + 2 * family.textBytes())));
+            try {
+                final String error = OpenMetricsWriter.writeFamily(rendered, family.name(), family.help(),
+                        family.type(), metrics, new StringBuilder(32));
+                if (error != null) {
+                    throw new UnrepresentableFamilyException(family.name(), format, error);
+                }
+                out = alloc.directBuffer(rendered.readableBytes(), rendered.readableBytes()).writeBytes(rendered);
+            } finally {
+                rendered.release();
+            }
         } else {
             final long length = header.protoLength() + family.protoBytes();
             final int size = Math.toIntExact(ProtoWriter.lengthPrefixSize(length) + length);
@@ -129,6 +158,16 @@ public final class ScrapeComposer {
             family.chunks().forEach(chunk -> out.writeBytes(chunk.bytes(), chunk.textLength(), chunk.protoLength()));
         }
         return out;
+    }
+
+    /** The metrics of one group's chunk, parsed from its protobuf fields. */
+    static List<Metrics.Metric> metrics(EncodedFamily chunk) {
+        try {
+            return Metrics.MetricFamily.parseFrom(chunk.bytes().nioBuffer(chunk.textLength(), chunk.protoLength()))
+                    .getMetricList();
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("a stored chunk of " + chunk.name() + " does not parse", e);
+        }
     }
 
     /** The family's gzip segment from its cache, built from its plain rendering if no scrape did it yet. */

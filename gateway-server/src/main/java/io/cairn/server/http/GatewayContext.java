@@ -22,6 +22,7 @@ public final class GatewayContext {
     final boolean enableAdminApi;
     final boolean checkConsistency;
     final boolean utf8Names;
+    final boolean openMetrics;
     final SelfMetrics selfMetrics;
     final Log log;
     final Map<String, String> statusFlags;
@@ -36,16 +37,16 @@ public final class GatewayContext {
     /** Open client connections, closed at the end of an orderly stop. */
     final ChannelGroup connections = new DefaultChannelGroup("cairn-connections", GlobalEventExecutor.INSTANCE);
 
-    public GatewayContext(GroupStore store, Routes routes, boolean enableLifecycle, boolean enableAdminApi,
-                          boolean checkConsistency, boolean utf8Names, SelfMetrics selfMetrics, Log log,
+    public GatewayContext(GroupStore store, Routes routes, Switches switches, SelfMetrics selfMetrics, Log log,
                           Map<String, String> statusFlags, Map<String, String> buildInformation, long startTimeMs,
                           Runnable quit) {
         this.store = store;
         this.routes = routes;
-        this.enableLifecycle = enableLifecycle;
-        this.enableAdminApi = enableAdminApi;
-        this.checkConsistency = checkConsistency;
-        this.utf8Names = utf8Names;
+        this.enableLifecycle = switches.enableLifecycle();
+        this.enableAdminApi = switches.enableAdminApi();
+        this.checkConsistency = switches.checkConsistency();
+        this.utf8Names = switches.utf8Names();
+        this.openMetrics = switches.openMetrics();
         this.selfMetrics = selfMetrics;
         this.log = log;
         this.statusFlags = statusFlags;

@@ -6,7 +6,6 @@ import io.cairn.core.model.GroupingKeyPathDecoder;
 import io.cairn.core.model.PushContent;
 import io.cairn.core.render.PushEncoder;
 import io.cairn.core.store.StoreCommand;
-import io.cairn.core.scrape.ExpositionFormat;
 import io.cairn.core.text.TextFormatParser;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
@@ -71,7 +70,7 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
         /** The client accepts a gzip-compressed scrape. */
         boolean gzip;
         /** The format a scrape is answered in. */
-        ExpositionFormat format;
+        ScrapeResponder.Answer answer;
         /** Counted in {@link GatewayContext#inFlight} until answered. */
         boolean counted;
         /** The lifecycle API asked the gateway to stop once this answer is out. */
@@ -168,7 +167,8 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
             routePush(ex, request, rawPath, path);
         } else if (path.equals(routes.telemetryPath)) {
             if (isGet(method)) {
-                ex.format = ScrapeResponder.negotiate(request.headers().get(HttpHeaderNames.ACCEPT));
+                ex.answer = ScrapeResponder.negotiate(request.headers().get(HttpHeaderNames.ACCEPT),
+                        gateway.openMetrics);
                 ex.action = this::scrape;
             } else {
                 ex.early = HttpErrors.methodNotAllowed(GET_METHODS);
@@ -401,7 +401,7 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
 
     private void scrape() {
         final Exchange ex = exchange;
-        final ChannelFuture done = ScrapeResponder.respond(ctx, gateway, ex.format, HttpMethod.HEAD.equals(ex.method),
+        final ChannelFuture done = ScrapeResponder.respond(ctx, gateway, ex.answer, HttpMethod.HEAD.equals(ex.method),
                 ex.gzip, ex.keepAlive);
         afterResponse(ex, done);
     }
