@@ -2,11 +2,15 @@ package io.cairn.bench;
 
 import io.cairn.core.model.GroupingKey;
 import io.cairn.core.model.PushContent;
+import io.cairn.core.model.PushedFamily;
+import io.cairn.core.model.PushedMetric;
+import io.cairn.core.proto.Metrics;
 import io.cairn.core.text.ParseException;
 import io.cairn.core.text.TextFormatParser;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -80,6 +84,67 @@ public final class Corpora {
             throw new IllegalStateException("corpus does not parse: " + e.getMessage(), e);
         }
         return content;
+    }
+
+    /**
+     * Corpus {@code name} as a delimited protobuf push body: the same families, metrics, labels and values as its
+     * text, one {@code MetricFamily} message per family, as client libraries push them.
+     */
+    public static byte[] protobuf(String name) {
+        final PushContent content = parse(bytes(name));
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            for (int f = 0; f < content.familyCount(); f++) {
+                toMessage(content.family(f)).writeDelimitedTo(out);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static Metrics.MetricFamily toMessage(PushedFamily family) {
+        final Metrics.MetricFamily.Builder builder = Metrics.MetricFamily.newBuilder().setName(family.name())
+                .setType(Metrics.MetricType.forNumber(family.type().ordinal()));
+        if (family.help() != null) {
+            builder.setHelp(family.help());
+        }
+        for (int m = 0; m < family.metricCount(); m++) {
+            final PushedMetric metric = family.metric(m);
+            final Metrics.Metric.Builder mb = builder.addMetricBuilder();
+            for (int l = 0; l < metric.labelCount(); l++) {
+                mb.addLabelBuilder().setName(metric.labelName(l)).setValue(metric.labelValue(l));
+            }
+            switch (family.type()) {
+                case COUNTER:
+                    mb.getCounterBuilder().setValue(metric.value());
+                    break;
+                case GAUGE:
+                    mb.getGaugeBuilder().setValue(metric.value());
+                    break;
+                case SUMMARY: {
+                    final Metrics.Summary.Builder summary = mb.getSummaryBuilder()
+                            .setSampleCount(metric.sampleCount()).setSampleSum(metric.sampleSum());
+                    for (int q = 0; q < metric.quantileCount(); q++) {
+                        summary.addQuantileBuilder().setQuantile(metric.quantile(q)).setValue(metric.quantileValue(q));
+                    }
+                    break;
+                }
+                case HISTOGRAM: {
+                    final Metrics.Histogram.Builder histogram = mb.getHistogramBuilder()
+                            .setSampleCount(metric.sampleCount()).setSampleSum(metric.sampleSum());
+                    for (int b = 0; b < metric.bucketCount(); b++) {
+                        histogram.addBucketBuilder().setUpperBound(metric.upperBound(b))
+                                .setCumulativeCount(metric.cumulativeCount(b));
+                    }
+                    break;
+                }
+                default:
+                    mb.getUntypedBuilder().setValue(metric.value());
+                    break;
+            }
+        }
+        return builder.build();
     }
 
     static String body() {

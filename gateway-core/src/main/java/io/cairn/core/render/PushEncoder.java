@@ -100,6 +100,10 @@ public final class PushEncoder {
                 continue;
             }
             final MetricType type = family.type() == null ? MetricType.UNTYPED : family.type();
+            if (rejection == null && !GoStrings.isLegacyMetricName(family.name())) {
+                // only a protobuf push can name a family so; the Pushgateway stores it and its text scrapes break
+                rejection = GoStrings.quote(family.name()) + " is not a valid metric name";
+            }
             metrics.clear();
             for (int m = 0; m < family.metricCount(); m++) {
                 final PushedMetric metric = family.metric(m);

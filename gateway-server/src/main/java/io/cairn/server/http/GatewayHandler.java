@@ -4,6 +4,7 @@ import io.cairn.core.model.GroupingKey;
 import io.cairn.core.model.GroupingKeyException;
 import io.cairn.core.model.GroupingKeyPathDecoder;
 import io.cairn.core.model.PushContent;
+import io.cairn.core.proto.DelimitedDecoder;
 import io.cairn.core.render.PushEncoder;
 import io.cairn.core.store.StoreCommand;
 import io.cairn.core.text.TextFormatParser;
@@ -43,6 +44,7 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
 
     private final GatewayContext gateway;
     private final TextFormatParser textParser;
+    private final DelimitedDecoder protobufDecoder = new DelimitedDecoder(DelimitedDecoder.DEFAULT_MAX_MESSAGE_BYTES);
     private final PushContent content = new PushContent();
     private final PushEncoder encoder = new PushEncoder();
     private final ArrayDeque<Object> pending = new ArrayDeque<>();
@@ -225,12 +227,8 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
         // delimited protobuf when the Content-Type says so exactly, as upstream decides; text otherwise
         final boolean protobuf = ProtobufMediaType.isDelimitedMetricFamily(
                 request.headers().get(HttpHeaderNames.CONTENT_TYPE));
-        if (protobuf) {
-            ex.early = HttpErrors.error(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
-                    "protobuf pushes are not supported yet: push the text format (Content-Type: text/plain)");
-            return;
-        }
-        ex.push = PushBody.start(textParser, content, request.headers().get(HttpHeaderNames.CONTENT_ENCODING));
+        ex.push = PushBody.start(protobuf ? protobufDecoder : textParser, content,
+                request.headers().get(HttpHeaderNames.CONTENT_ENCODING));
     }
 
     private void routeQuit(Exchange ex, String path) {

@@ -1,7 +1,12 @@
 package io.cairn.server.http;
 
 import io.cairn.core.model.GroupingKey;
+import io.cairn.core.model.MetricType;
 import io.cairn.core.model.PushContent;
+import io.cairn.core.model.PushedFamily;
+import io.cairn.core.model.PushedMetric;
+import io.cairn.core.proto.Metrics;
+import io.cairn.core.render.GoFloatFormatter;
 import io.cairn.core.render.PushEncoder;
 import io.cairn.core.store.GroupStore;
 import io.cairn.core.store.StoreCommand;
@@ -19,17 +24,19 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link ApiJson} against JSON recorded from the Go Pushgateway 1.5.1 (Debian's {@code prometheus-pushgateway})
- * after the same pushes; see {@code src/test/resources/api/README.md}. The recorded groups were put in grouping key
- * order (the Go gateway's order is random); push times are masked.
+ * after the same pushes, and, for native and float histograms, against upstream 1.10.0's own test expectation and
+ * the output of its code; see {@code src/test/resources/api/README.md}. The recorded groups were put in grouping
+ * key order (the Go gateway's order is random); push times are masked.
  */
 class ApiJsonTest {
     private static final ByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
@@ -56,11 +63,8 @@ class ApiJsonTest {
 
         final String json = metricsJson();
 
-        // one documented difference (docs/compatibility.md): values are read back from the stored text, where
-        // negative zero is written "0" as expfmt writes it, so the API shows "0" where Go's fmt.Sprint shows "-0"
-        final String expected = resource("metrics-pushgateway-1.5.1.json")
-                .replace("\"k\":\"f\"},\"value\":\"-0\"", "\"k\":\"f\"},\"value\":\"0\"");
-        assertEquals(mask(expected), mask(json));
+        // values come from the stored protobuf, so a pushed -0 shows as "-0", as Go's fmt.Sprint writes it
+        assertEquals(mask(resource("metrics-pushgateway-1.5.1.json")), mask(json));
     }
 
     @Test
@@ -112,6 +116,145 @@ class ApiJsonTest {
         final int az = json.indexOf("\"labels\":{\"job\":\"a\",\"zone\":\"z\"}");
         final int b = json.indexOf("\"labels\":{\"job\":\"b\"}");
         assertTrue(a >= 0 && a < az && az < b, json);
+    }
+
+    // ------------------------------------------------------------------ native and float histograms (1.10.0)
+
+    /**
+     * prometheus/pushgateway {@code api/v1/api_test.go} {@code TestMetricsAPI} (v1.10.0, unchanged since): its
+     * {@code mf1} summary and its {@code mfh} histograms (int classic, float classic, int native, float native)
+     * stored for grouping key {@code grouping1} at {@code testTime}, against its {@code requiredResponse}; the
+     * resource is that response, with the four histogram series in expfmt's order, and Go's local zone written
+     * as UTC here.
+     */
+    @Test
+    void shouldWriteTheGroupOfUpstreamApiTestAsPushgateway110Does() throws IOException {
+        // 2020-03-10T00:54:08.025744841+05:30
+        timeNs = 1_583_781_848_025_744_841L;
+        final GroupingKey grouping1 = GroupingKey.of("job", "Bj\u00f6rn", "instance", "inst'a\"n\\ce1");
+
+        pushDecoded(grouping1, content -> {
+            final PushedFamily mf1 = family(content, "mf1", MetricType.SUMMARY);
+            addDecoded(mf1, metric("instance", "inst'a\"n\\ce1", "job", "Bj\u00f6rn")
+                    .setSummary(Metrics.Summary.newBuilder().setSampleCount(0).setSampleSum(0)).build());
+            final PushedFamily mfh = family(content, "mfh", MetricType.HISTOGRAM);
+            addDecoded(mfh, metric("testing", "int classic histogram").setHistogram(Metrics.Histogram.newBuilder()
+                    .setSampleCount(20).setSampleSum(99.23)
+                    .addBucket(Metrics.Bucket.newBuilder().setUpperBound(250000).setCumulativeCount(3))
+                    .addBucket(Metrics.Bucket.newBuilder().setUpperBound(500000).setCumulativeCount(17))).build());
+            addDecoded(mfh, metric("testing", "float classic histogram").setHistogram(Metrics.Histogram.newBuilder()
+                    .setSampleCountFloat(20).setSampleSum(99.23)
+                    .addBucket(Metrics.Bucket.newBuilder().setUpperBound(250000).setCumulativeCountFloat(3))
+                    .addBucket(Metrics.Bucket.newBuilder().setUpperBound(500000).setCumulativeCountFloat(17)))
+                    .build());
+            addDecoded(mfh, metric("testing", "int native histogram")
+                    .setHistogram(harnessHistogram("apiTestIntNative")).build());
+            addDecoded(mfh, metric("testing", "float native histogram")
+                    .setHistogram(harnessHistogram("apiTestFloatNative")).build());
+        });
+
+        final String expected = compact(resource("metrics-native-pushgateway-1.10.0.json"))
+                .replace("2020-03-10T00:54:08.025744841+05:30", "2020-03-09T19:24:08.025744841Z");
+        assertEquals(expected, metricsJson());
+    }
+
+    /**
+     * Every case of {@code native-histograms-pushgateway-1.10.0.tsv}: what Pushgateway 1.10.0's {@code api.go}
+     * and {@code histogram/prometheus_model.go} (with Prometheus v0.54.1's {@code model/histogram}) write for the
+     * histograms of {@code native-harness/cmd/main.go}, which {@link #harnessHistogram} builds again here; each
+     * stored as a family of its own. Cases where Go panics are {@link #shouldRenderWhereThePushgatewayPanics}.
+     */
+    @Test
+    void shouldWriteHistogramsAsPushgateway110Does() throws IOException {
+        final String[] lines = resource("native-histograms-pushgateway-1.10.0.tsv").split("\n");
+        int cases = 0;
+        for (String line : lines) {
+            final String[] fields = line.split("\t");
+            if (fields[0].equals("bound") || fields[1].startsWith("PANIC")) {
+                continue;
+            }
+            final String name = fields[0];
+            pushDecoded(GroupingKey.of("job", name), content -> addDecoded(
+                    family(content, name, MetricType.HISTOGRAM),
+                    metric().setHistogram(harnessHistogram(name)).build()));
+
+            final String expected = fields[1].replace("\"labels\":{}", "\"labels\":{\"instance\":\"\",\"job\":\""
+                    + name + "\"}");
+            final String json = metricsJson();
+            assertEquals(expected, metricsOf(json, name), name);
+            assertEquals(expected, metricsOf(json, name), name + ", again");
+            cases++;
+        }
+        assertEquals(15, cases);
+    }
+
+    /**
+     * Where Go indexes out of range (1.10.0 to 1.11.2 answer no body at all), Cairn writes what Prometheus 3's
+     * iterators give (the walk stops where the buckets end), saturated custom bounds, and exponential bounds
+     * from their definition.
+     */
+    @Test
+    void shouldRenderWhereThePushgatewayPanics() throws IOException {
+        final String tsv = resource("native-histograms-pushgateway-1.10.0.tsv");
+        final String[][] cases = {
+            {"spansBeyondBuckets", "[[0,\"0.5\",\"1\",\"1\"],[0,\"1\",\"2\",\"1\"]]"},
+            {"customBucketsBeyondIndexZero", "[[3,\"-Inf\",\"+Inf\",\"1\"],[0,\"+Inf\",\"+Inf\",\"2\"]]"},
+            // 2^(-1/512), 2^0
+            {"schemaAboveEight", "[[0,\"0.9986471128909702\",\"1\",\"1\"]]"},
+        };
+        for (String[] c : cases) {
+            assertTrue(tsv.contains(c[0] + "\tPANIC: "), c[0]);
+            pushDecoded(GroupingKey.of("job", c[0]), content -> addDecoded(
+                    family(content, c[0], MetricType.HISTOGRAM),
+                    metric().setHistogram(harnessHistogram(c[0])).build()));
+
+            final String metrics = metricsOf(metricsJson(), c[0]);
+            assertTrue(metrics.startsWith("[{\"buckets\":" + c[1] + ",\"count\":"), metrics);
+        }
+    }
+
+    /** The bounds in {@code native-histograms-pushgateway-1.10.0.tsv}, from Prometheus v0.54.1's {@code getBound}. */
+    @Test
+    void shouldComputeNativeBucketBoundsAsPrometheus() throws IOException {
+        int rows = 0;
+        for (String line : resource("native-histograms-pushgateway-1.10.0.tsv").split("\n")) {
+            final String[] fields = line.split("\t");
+            if (!fields[0].equals("bound")) {
+                continue;
+            }
+            final int index = Integer.parseInt(fields[1]);
+            final int schema = Integer.parseInt(fields[2]);
+            assertEquals(fields[3], GoFloatFormatter.format(ApiJson.bound(index, schema)), index + "@" + schema);
+            assertEquals(fields[3], GoFloatFormatter.format(ApiJson.bound(index, schema)), index + "@" + schema);
+            rows++;
+        }
+        assertEquals(31, rows);
+    }
+
+    /** {@code api.go getValue}: the first of gauge, counter and untyped that the message has, whatever the type. */
+    @Test
+    void shouldShowTheValueGoGetValueReads() {
+        pushDecoded(GroupingKey.of("job", "v"), content -> {
+            addDecoded(family(content, "c", MetricType.COUNTER), metric()
+                    .setCounter(Metrics.Counter.newBuilder().setValue(2))
+                    .setGauge(Metrics.Gauge.newBuilder().setValue(-0.0)).build());
+            addDecoded(family(content, "u", MetricType.UNTYPED), metric()
+                    .setUntyped(Metrics.Untyped.newBuilder().setValue(1e21)).build());
+        });
+
+        final String json = metricsJson();
+
+        assertEquals("[{\"labels\":{\"instance\":\"\",\"job\":\"v\"},\"value\":\"-0\"}]", metricsOf(json, "c"));
+        assertEquals("[{\"labels\":{\"instance\":\"\",\"job\":\"v\"},\"value\":\"1e+21\"}]", metricsOf(json, "u"));
+    }
+
+    /** Go's text parser keeps the buckets as pushed: no {@code +Inf} bucket when none was pushed. */
+    @Test
+    void shouldShowOnlyPushedBucketsOfTextHistogram() throws ParseException {
+        push(GroupingKey.of("job", "h"), "# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_sum 1.5\nh_count 3\n");
+
+        assertEquals("[{\"buckets\":{\"1\":\"2\"},\"count\":\"3\",\"labels\":{\"instance\":\"\",\"job\":\"h\"},"
+                + "\"sum\":\"1.5\"}]", metricsOf(metricsJson(), "h"));
     }
 
     // ------------------------------------------------------------------ /api/v1/status
@@ -179,24 +322,6 @@ class ApiJsonTest {
     }
 
     @Test
-    void shouldConvertStoredCountsToUint64Decimals() {
-        final String[][] cases = {
-            {"0", "0"},
-            {"30", "30"},
-            {"1.234567e+06", "1234567"},
-            {"9.007199254740992e+15", "9007199254740992"},
-            {"9.223372036854776e+18", "9223372036854775808"},
-            {"1e+19", "10000000000000000000"},
-            {"1.8446744073709552e+19", "18446744073709551615"},
-        };
-        for (String[] c : cases) {
-            assertEquals(c[1], ApiJson.uint64Decimal(c[0]), c[0]);
-        }
-        assertThrows(IllegalStateException.class, () -> ApiJson.uint64Decimal("NaN"));
-        assertThrows(IllegalStateException.class, () -> ApiJson.uint64Decimal("-1"));
-    }
-
-    @Test
     void shouldEscapeStringsAsEncodingJson() {
         final String[][] cases = {
             {"plain", "\"plain\""},
@@ -215,98 +340,6 @@ class ApiJsonTest {
                 assertEquals(c[1], out.toString(StandardCharsets.UTF_8), c[0]);
             } finally {
                 out.release();
-            }
-        }
-    }
-
-    @Test
-    void shouldReEscapeTextLabelValuesForJson() {
-        final String[][] cases = {
-            {"plain", "plain"},
-            {"a\\\\b", "a\\\\b"},
-            {"q\\\"uote", "q\\\"uote"},
-            {"new\\nline", "new\\nline"},
-            {"<&>", "\\u003c\\u0026\\u003e"},
-            {"tab\there\rcr\u0001", "tab\\there\\rcr\\u0001"},
-            {"\u2028\u00fc\u2029\ud83d\ude00", "\\u2028\u00fc\\u2029\ud83d\ude00"},
-            {"\\\\<", "\\\\\\u003c"},
-        };
-        for (String[] c : cases) {
-            final ByteBuf text = Unpooled.copiedBuffer(c[0], StandardCharsets.UTF_8);
-            final ByteBuf out = Unpooled.buffer();
-            try {
-                ApiJson.writeEscaped(out, text, 0, text.readableBytes(), true);
-                assertEquals(c[1], out.toString(StandardCharsets.UTF_8), c[0]);
-            } finally {
-                text.release();
-                out.release();
-            }
-        }
-    }
-
-    @Test
-    void shouldReadStoredSampleLines() {
-        final ApiJson.SampleLineReader reader = new ApiJson.SampleLineReader();
-        final String[][] cases = {
-            // line, name, labels as name=rawValue joined by '|', value
-            {"x{} 1\n", "x", "", "1"},
-            {"x 1\n", "x", "", "1"},
-            {"x_sum{job=\"j\"} 17.5\n", "x_sum", "job=j", "17.5"},
-            {"x{a=\"\",b=\"q\\\"}\\\\\",le=\"+Inf\"} 1e+06\n", "x", "a=|b=q\\\"}\\\\|le=+Inf", "1e+06"},
-            {"x{a=\"new\\nline, with =\\\"\"} NaN\n", "x", "a=new\\nline, with =\\\"", "NaN"},
-            {"x{a=\"\u00fc\ud83d\ude00\"} -Inf\n", "x", "a=\u00fc\ud83d\ude00", "-Inf"},
-        };
-        for (String[] c : cases) {
-            final ByteBuf text = Unpooled.copiedBuffer("junk\n" + c[0] + "next 1\n", StandardCharsets.UTF_8);
-            try {
-                for (int round = 0; round < 2; round++) {
-                    final int end = reader.wrap(text, 5);
-                    assertEquals(5 + c[0].getBytes(StandardCharsets.UTF_8).length, end, c[0]);
-                    assertEquals(c[1], slice(text, 5, reader.nameEnd()), c[0]);
-                    final StringBuilder labels = new StringBuilder();
-                    for (int i = 0; i < reader.labelCount(); i++) {
-                        if (i > 0) {
-                            labels.append('|');
-                        }
-                        labels.append(slice(text, reader.labelNameStart(i), reader.labelNameEnd(i))).append('=')
-                                .append(slice(text, reader.labelValueStart(i), reader.labelValueEnd(i)));
-                    }
-                    assertEquals(c[2], labels.toString(), c[0]);
-                    assertEquals(c[3], slice(text, reader.valueStart(), reader.valueEnd()), c[0]);
-                }
-            } finally {
-                text.release();
-            }
-        }
-    }
-
-    @Test
-    void shouldFindTheLastLabelOfAName() {
-        final ApiJson.SampleLineReader reader = new ApiJson.SampleLineReader();
-        final ByteBuf text = Unpooled.copiedBuffer("x{le=\"a\",lee=\"b\",le=\"c\"} 1\n", StandardCharsets.UTF_8);
-        try {
-            reader.wrap(text, 0);
-            assertEquals(2, reader.lastLabel(text, "le"));
-            assertEquals(1, reader.lastLabel(text, "lee"));
-            assertEquals(-1, reader.lastLabel(text, "l"));
-        } finally {
-            text.release();
-        }
-    }
-
-    @Test
-    void shouldRejectMalformedSampleLines() {
-        final ApiJson.SampleLineReader reader = new ApiJson.SampleLineReader();
-        final String[] cases = {
-            "x 1", "x{a=\"1\"}\n", "x{a=\"1\"} \n", "x{a=\"1} 1\n", "x{a=1} 1\n", "x{a=\"1\"b=\"2\"} 1\n",
-            "{a=\"1\"} 1\n", "x{=\"1\"} 1\n", " 1\n",
-        };
-        for (String c : cases) {
-            final ByteBuf text = Unpooled.copiedBuffer(c, StandardCharsets.UTF_8);
-            try {
-                assertThrows(IllegalStateException.class, () -> reader.wrap(text, 0), c);
-            } finally {
-                text.release();
             }
         }
     }
@@ -349,6 +382,202 @@ class ApiJsonTest {
         assertTrue(store.offer(StoreCommand.push(key, replace, encoded, timeNs, error -> { })));
         store.drainAll();
         timeNs += 10_000_000L;
+    }
+
+    /** Stores a push whose metrics carry their protobuf message, as the protobuf decoder leaves them. */
+    private void pushDecoded(GroupingKey key, Consumer<PushContent> fill) {
+        content.reset();
+        fill.accept(content);
+        final PushEncoder.EncodedPush encoded = encoder.encode(key, content, ALLOC);
+        if (encoded.rejection() != null) {
+            encoded.release();
+            throw new AssertionError(encoded.rejection());
+        }
+        assertTrue(store.offer(StoreCommand.push(key, true, encoded, timeNs, error -> { })));
+        store.drainAll();
+        timeNs += 10_000_000L;
+    }
+
+    private static PushedFamily family(PushContent content, String name, MetricType type) {
+        final PushedFamily family = content.addFamily(name);
+        family.type(type);
+        return family;
+    }
+
+    /** A decoded metric: labels, the values the text exposition shows, and the message itself. */
+    private static void addDecoded(PushedFamily family, Metrics.Metric message) {
+        final PushedMetric metric = family.addMetric();
+        for (Metrics.LabelPair label : message.getLabelList()) {
+            metric.addLabel(label.getName(), label.getValue());
+        }
+        if (message.hasSummary()) {
+            metric.sampleCount(message.getSummary().getSampleCount());
+            metric.sampleSum(message.getSummary().getSampleSum());
+        } else if (message.hasHistogram()) {
+            final Metrics.Histogram histogram = message.getHistogram();
+            metric.sampleCount(histogram.getSampleCount());
+            metric.sampleSum(histogram.getSampleSum());
+            for (Metrics.Bucket bucket : histogram.getBucketList()) {
+                metric.addBucket(bucket.getUpperBound(), bucket.getCumulativeCount());
+            }
+        } else {
+            metric.value(message.hasGauge() ? message.getGauge().getValue()
+                    : message.hasCounter() ? message.getCounter().getValue() : message.getUntyped().getValue());
+        }
+        metric.source(message);
+    }
+
+    private static Metrics.Metric.Builder metric(String... namesAndValues) {
+        final Metrics.Metric.Builder metric = Metrics.Metric.newBuilder();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            metric.addLabel(Metrics.LabelPair.newBuilder().setName(namesAndValues[i])
+                    .setValue(namesAndValues[i + 1]));
+        }
+        return metric;
+    }
+
+    private static Metrics.BucketSpan span(int offset, int length) {
+        return Metrics.BucketSpan.newBuilder().setOffset(offset).setLength(length).build();
+    }
+
+    private static Metrics.Bucket bucket(double upperBound, long count) {
+        return Metrics.Bucket.newBuilder().setUpperBound(upperBound).setCumulativeCount(count).build();
+    }
+
+    /** The histograms of {@code native-harness/cmd/main.go}, field for field. */
+    private static Metrics.Histogram harnessHistogram(String name) {
+        final Metrics.Histogram.Builder h = Metrics.Histogram.newBuilder();
+        switch (name) {
+            // api_test.go mfh {testing="int native histogram"}: SampleCount 20, SampleSum 99.23, Schema 1,
+            // NegativeDelta and PositiveDelta {0, 2, -2, 0}, both sides' spans {0, 2}, {0, 2}; required buckets
+            // [[1, "-1.414213562373095", "-1", "2"], [0, "1", "1.414213562373095", "2"]]
+            case "apiTestIntNative":
+                return h.setSampleCount(20).setSampleSum(99.23).setSchema(1)
+                        .addAllNegativeDelta(List.of(0L, 2L, -2L, 0L))
+                        .addAllPositiveDelta(List.of(0L, 2L, -2L, 0L))
+                        .addPositiveSpan(span(0, 2)).addPositiveSpan(span(0, 2))
+                        .addNegativeSpan(span(0, 2)).addNegativeSpan(span(0, 2)).build();
+            // api_test.go mfh {testing="float native histogram"}: SampleCountFloat 20, Schema 1, NegativeCount and
+            // PositiveCount {2, 2, -2, 0}, the same spans; required: six buckets from [1, "-2",
+            // "-1.414213562373095", "-2"] up to [0, "1.414213562373095", "2", "-2"], the zero counts left out
+            case "apiTestFloatNative":
+                return h.setSampleCountFloat(20).setSampleSum(99.23).setSchema(1)
+                        .addAllNegativeCount(List.of(2.0, 2.0, -2.0, 0.0))
+                        .addAllPositiveCount(List.of(2.0, 2.0, -2.0, 0.0))
+                        .addPositiveSpan(span(0, 2)).addPositiveSpan(span(0, 2))
+                        .addNegativeSpan(span(0, 2)).addNegativeSpan(span(0, 2)).build();
+            case "classicAndNative":
+                return h.setSampleCount(3).setSampleSum(2.5).setSchema(0)
+                        .addBucket(bucket(1, 1)).addBucket(bucket(2, 3))
+                        .addPositiveSpan(span(0, 2)).addPositiveDelta(1).addPositiveDelta(1).build();
+            case "zeroBucketAndGaps":
+                return h.setSampleCount(10).setSampleSum(-3.5).setSchema(0).setZeroThreshold(0.001).setZeroCount(3)
+                        .addNegativeSpan(span(1, 1)).addNegativeDelta(4)
+                        .addPositiveSpan(span(-2, 1)).addPositiveSpan(span(3, 2))
+                        .addPositiveDelta(2).addPositiveDelta(-1).addPositiveDelta(-1).build();
+            case "noOpSpan":
+                return h.setSampleCount(0).setSampleSum(0).setSchema(3).setZeroThreshold(2.938735877055719e-39)
+                        .setZeroCount(0).addPositiveSpan(span(0, 0)).build();
+            case "floatByZeroCount":
+                return h.setSampleSum(0).setSchema(0).setZeroCountFloat(2.5).addPositiveSpan(span(0, 0)).build();
+            case "zeroCountWithoutSpans":
+                return h.setSampleCount(5).setSampleSum(0).setSchema(0).setZeroThreshold(0.001).setZeroCount(5)
+                        .build();
+            case "classicMixedFloatCounts":
+                return h.setSampleCount(4).setSampleSum(7)
+                        .addBucket(bucket(1, 9).toBuilder().setCumulativeCountFloat(1.5))
+                        .addBucket(bucket(2, 4))
+                        .addBucket(bucket(1, 2))
+                        .addBucket(bucket(Double.POSITIVE_INFINITY, 4).toBuilder().setCumulativeCountFloat(Double.NaN))
+                        .build();
+            case "hugeCounts":
+                return h.setSampleCount(-1L).setSampleSum(1).setSchema(0).addPositiveSpan(span(0, 2))
+                        .addPositiveDelta(-1L).addPositiveDelta(Long.MIN_VALUE).build();
+            case "floatNaNAndNegativeZeroCounts":
+                return h.setSampleCountFloat(1.5).setSampleSum(Double.NaN).setSchema(-1)
+                        .addNegativeSpan(span(-1, 3))
+                        .addAllNegativeCount(List.of(Double.NaN, -0.0, 0.25))
+                        .addPositiveSpan(span(2, 1)).addPositiveCount(1.25).build();
+            case "overflowBuckets":
+                return h.setSampleCount(6).setSampleSum(Double.POSITIVE_INFINITY).setSchema(-4)
+                        .addPositiveSpan(span(63, 3)).addAllPositiveDelta(List.of(1L, 0L, 0L))
+                        .addNegativeSpan(span(64, 1)).addNegativeDelta(3).build();
+            case "subnormalBounds":
+                return h.setSampleCount(4).setSampleSum(0).setSchema(0)
+                        .addPositiveSpan(span(-1075, 2)).addPositiveDelta(1).addPositiveDelta(0)
+                        .addNegativeSpan(span(-1074, 1)).addNegativeDelta(2).build();
+            case "zeroLengthSpans":
+                return h.setSampleCount(3).setSampleSum(3).setSchema(2)
+                        .addPositiveSpan(span(5, 0)).addPositiveSpan(span(-2, 1)).addPositiveSpan(span(0, 0))
+                        .addPositiveSpan(span(2, 1)).addPositiveDelta(1).addPositiveDelta(1).build();
+            case "customBucketsSchema":
+                return h.setSampleCount(3).setSampleSum(3).setSchema(-53).addPositiveSpan(span(0, 1))
+                        .addPositiveDelta(3).build();
+            case "spansBeyondBuckets":
+                return h.setSampleCount(2).setSampleSum(1).setSchema(0).addPositiveSpan(span(0, 3))
+                        .addPositiveDelta(1).addPositiveDelta(0).build();
+            case "customBucketsBeyondIndexZero":
+                return h.setSampleCount(3).setSampleSum(3).setSchema(-53).addPositiveSpan(span(0, 2))
+                        .addPositiveDelta(1).addPositiveDelta(1).build();
+            case "schemaAboveEight":
+                return h.setSampleCount(1).setSampleSum(1).setSchema(9).addPositiveSpan(span(0, 1))
+                        .addPositiveDelta(1).build();
+            case "zeroThresholdZero":
+                return h.setSampleCount(2).setSampleSum(0).setSchema(0).setZeroCount(2).addPositiveSpan(span(0, 0))
+                        .build();
+            default:
+                throw new IllegalArgumentException("no harness case " + name);
+        }
+    }
+
+    /** The {@code metrics} array of the family {@code name} (the first one in the body), as written. */
+    private static String metricsOf(String json, String name) {
+        final String head = "\"" + name + "\":{\"time_stamp\":\"";
+        final int family = json.indexOf(head);
+        assertTrue(family >= 0, "no family " + name + " in " + json);
+        final int start = json.indexOf("\"metrics\":", family) + "\"metrics\":".length();
+        int depth = 0;
+        boolean inString = false;
+        for (int i = start; i < json.length(); i++) {
+            final char c = json.charAt(i);
+            if (inString) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == '"') {
+                    inString = false;
+                }
+            } else if (c == '"') {
+                inString = true;
+            } else if (c == '[' || c == '{') {
+                depth++;
+            } else if ((c == ']' || c == '}') && --depth == 0) {
+                return json.substring(start, i + 1);
+            }
+        }
+        throw new AssertionError("unterminated metrics of " + name);
+    }
+
+    /** {@code json.Compact}: the indented JSON of upstream's test without the whitespace between tokens. */
+    private static String compact(String json) {
+        final StringBuilder sb = new StringBuilder(json.length());
+        boolean inString = false;
+        for (int i = 0; i < json.length(); i++) {
+            final char c = json.charAt(i);
+            if (inString) {
+                sb.append(c);
+                if (c == '\\') {
+                    sb.append(json.charAt(++i));
+                } else if (c == '"') {
+                    inString = false;
+                }
+            } else if (c == '"') {
+                inString = true;
+                sb.append(c);
+            } else if (!Character.isWhitespace(c)) {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 
     private String metricsJson() {

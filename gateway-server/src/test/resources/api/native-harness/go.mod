@@ -1,0 +1,3 @@
+module histtest
+
+go 1.19
