@@ -46,7 +46,7 @@ import java.util.regex.Pattern;
  */
 public final class GatewayHarness {
     /** The recorder's filter ({@code golden/record.py}) plus Cairn's {@code jvm_} families. */
-    private static final Pattern OWN = Pattern.compile("^(# (HELP|TYPE) )?(go_|process_|pushgateway_|promhttp_|jvm_)");
+    static final Pattern OWN = Pattern.compile("^(# (HELP|TYPE) )?(go_|process_|pushgateway_|promhttp_|jvm_)");
     private static final Pattern TS = Pattern.compile("^(push_(failure_)?time_seconds\\{.*\\}) (\\S+)$");
 
     public final GroupStore store;
