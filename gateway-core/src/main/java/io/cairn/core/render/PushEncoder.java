@@ -322,21 +322,44 @@ public final class PushEncoder {
             return MetricDescriber.notOfType(name, describe(type, sm), type);
         }
         String previous = "";
-        for (String label : sm.names) {
-            final String problem;
-            if (label.equals(previous)) {
-                problem = "has two or more labels with the same name: " + label;
-            } else if (!GoStrings.isLegacyLabelName(label) || label.startsWith("__")) {
-                problem = "has a label with an invalid name: " + label;
-            } else if (type == MetricType.SUMMARY && label.equals("quantile")) {
-                problem = "must not have an explicit \"quantile\" label";
-            } else if (type == MetricType.HISTOGRAM && label.equals("le")) {
-                problem = "must not have an explicit \"le\" label";
-            } else {
-                previous = label;
-                continue;
+        for (int i = 0; i < sm.names.length; i++) {
+            final String problem = labelProblem(type, sm.names[i], sm.values[i], previous, source);
+            if (problem != null) {
+                return MetricDescriber.labelProblem(name, describe(type, sm), problem);
             }
-            return MetricDescriber.labelProblem(name, describe(type, sm), problem);
+            previous = sm.names[i];
+        }
+        return null;
+    }
+
+    /** What is wrong with one label of a decoded metric (labels sorted by name), or {@code null}. */
+    private static String labelProblem(MetricType type, String label, String value, String previous,
+                                       Metrics.Metric source) {
+        if (label.equals(previous)) {
+            return "has two or more labels with the same name: " + label;
+        }
+        if (!GoStrings.isLegacyLabelName(label) || label.startsWith("__")) {
+            return "has a label with an invalid name: " + label;
+        }
+        if (type == MetricType.SUMMARY && label.equals("quantile")) {
+            return "must not have an explicit \"quantile\" label";
+        }
+        if (type == MetricType.HISTOGRAM && label.equals("le")) {
+            return "must not have an explicit \"le\" label";
+        }
+        // the decoder replaced bad bytes by U+FFFD in the value's string: look at the raw ones only then
+        return value.indexOf('\uFFFD') >= 0 ? invalidUtf8(source, label) : null;
+    }
+
+    /** client_golang's complaint about a pushed label value that is not UTF-8, or {@code null}. */
+    private static String invalidUtf8(Metrics.Metric source, String label) {
+        for (Metrics.LabelPair pair : source.getLabelList()) {
+            if (pair.getName().equals(label)) {
+                final byte[] value = pair.getValueBytes().toByteArray();
+                return GoStrings.isValidUtf8(value, 0, value.length) ? null
+                        : "has a label named " + GoStrings.quote(label) + " whose value is not utf8: "
+                                + GoStrings.quote(value, 0, value.length);
+            }
         }
         return null;
     }

@@ -192,6 +192,21 @@ class ProtobufPushTest {
     }
 
     @Test
+    void shouldRejectALabelValueThatIsNotUtf8AsGoDoes() {
+        final Metrics.Metric.Builder metric = Metrics.Metric.newBuilder()
+                .addLabel(Metrics.LabelPair.newBuilder().setName("a")
+                        .setValueBytes(com.google.protobuf.ByteString.copyFrom(new byte[] {'x', (byte) 0xff})))
+                .setGauge(Metrics.Gauge.newBuilder().setValue(1));
+        final Answer answer = pushProtobuf(HttpMethod.PUT, "/metrics/job/j", delimited(Metrics.MetricFamily
+                .newBuilder().setName("g").setType(Metrics.MetricType.GAUGE).addMetric(metric).build()));
+        assertEquals(400, answer.status);
+        assertTrue(answer.text().startsWith(INCONSISTENT + "collected metric \"g\" { label:<name:\"a\" "),
+                answer.text());
+        assertTrue(answer.text().endsWith("} has a label named \"a\" whose value is not utf8: \"x\\xff\"\n"),
+                answer.text());
+    }
+
+    @Test
     void shouldAnswerOpenMetricsOnlyWhenSwitchedOn() {
         final String prometheusAccept = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
                 + "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
