@@ -100,8 +100,9 @@ public final class PushEncoder {
                 continue;
             }
             final MetricType type = family.type() == null ? MetricType.UNTYPED : family.type();
-            if (rejection == null && !GoStrings.isLegacyMetricName(family.name())) {
+            if (rejection == null && family.metricCount() > 0 && !GoStrings.isLegacyMetricName(family.name())) {
                 // only a protobuf push can name a family so; the Pushgateway stores it and its text scrapes break
+                // (a family without metrics is left out of scrapes: stored, as Go does)
                 rejection = GoStrings.quote(family.name()) + " is not a valid metric name";
             }
             metrics.clear();
