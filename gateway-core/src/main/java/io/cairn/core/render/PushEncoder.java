@@ -1,5 +1,6 @@
 package io.cairn.core.render;
 
+import com.google.protobuf.CodedOutputStream;
 import io.cairn.core.model.GoStrings;
 import io.cairn.core.model.GroupingKey;
 import io.cairn.core.model.MetricType;
@@ -7,7 +8,6 @@ import io.cairn.core.model.PushContent;
 import io.cairn.core.model.PushedFamily;
 import io.cairn.core.model.PushedMetric;
 import io.cairn.core.proto.Metrics;
-import com.google.protobuf.CodedOutputStream;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -21,8 +21,9 @@ import java.util.Comparator;
 /**
  * Turns a decoded push into pre-serialized families for one group, on the event loop that received it: the
  * Pushgateway's label sanitizing ({@code handler/push.go}: grouping labels overwrite body labels, {@code
- * instance=""} is added when missing, labels are sorted), expfmt's series order and line format, and the checks
- * that need only the push itself (timestamps, the same series twice).
+ * instance=""} is added when missing, labels are sorted), expfmt's series order and line format, the same series
+ * as protobuf {@code Metric} fields ({@link ProtoWriter}), and the checks that need only the push itself
+ * (timestamps, the same series twice, what client_golang checks of a protobuf metric).
  *
  * <p>Not thread-safe: one instance per event loop or connection, reused from push to push.
  */
@@ -167,7 +168,8 @@ public final class PushEncoder {
             body.write(out);
             out.flush();
             out.checkNoSpaceLeft();
-        } catch (IOException e) {
+        } catch (IOException | IllegalStateException e) {
+            bytes.release();
             throw new IllegalStateException("protobuf size computed wrongly", e);
         }
         bytes.writerIndex(start + length);

@@ -3,6 +3,7 @@ package io.cairn.core.store;
 import io.cairn.core.model.GroupingKey;
 import io.cairn.core.model.PushContent;
 import io.cairn.core.model.PushedFamily;
+import io.cairn.core.proto.Metrics;
 import io.cairn.core.render.PushEncoder;
 import io.cairn.core.scrape.ExpositionFormat;
 import io.cairn.core.scrape.ScrapeComposer;
@@ -130,9 +131,16 @@ class StoreStressTest {
         final TextFormatParser parser = new TextFormatParser();
         final PushContent content = new PushContent();
         try {
+            boolean protobuf = false;
             while (!stop.get()) {
+                protobuf = !protobuf;
+                if (protobuf) {
+                    scrapeProtobuf(store, checked, failures);
+                    continue;
+                }
                 final List<ByteBuf> pieces = new ArrayList<>();
-                ScrapeComposer.compose(store, List.of(), ExpositionFormat.TEXT, false, PooledByteBufAllocator.DEFAULT, pieces::add);
+                ScrapeComposer.compose(store, List.of(), ExpositionFormat.TEXT, false, PooledByteBufAllocator.DEFAULT,
+                        pieces::add);
                 // hold the pieces a little, as a slow network write would, while the writer replaces buffers
                 Thread.yield();
                 final ByteBuf body = Unpooled.wrappedBuffer(pieces.toArray(new ByteBuf[0]));
@@ -174,6 +182,43 @@ class StoreStressTest {
             }
         } catch (Throwable t) {
             failures.add(t);
+        }
+    }
+
+    /** A protobuf scrape: every family message parses, each name once, only pushed values. */
+    private static void scrapeProtobuf(GroupStore store, AtomicLong checked, ConcurrentLinkedQueue<Throwable> failures)
+            throws java.io.IOException {
+        final List<ByteBuf> pieces = new ArrayList<>();
+        ScrapeComposer.compose(store, List.of(), ExpositionFormat.PROTOBUF, false, PooledByteBufAllocator.DEFAULT,
+                pieces::add);
+        Thread.yield();
+        final ByteBuf body = Unpooled.wrappedBuffer(pieces.toArray(new ByteBuf[0]));
+        final byte[] bytes;
+        try {
+            bytes = io.netty.buffer.ByteBufUtil.getBytes(body);
+        } finally {
+            body.release();
+        }
+        final java.io.ByteArrayInputStream in = new java.io.ByteArrayInputStream(bytes);
+        final java.util.Set<String> names = new java.util.HashSet<>();
+        Metrics.MetricFamily family;
+        while ((family = Metrics.MetricFamily.parseDelimitedFrom(in)) != null) {
+            if (!names.add(family.getName())) {
+                failures.add(new AssertionError("family twice in a protobuf scrape: " + family.getName()));
+                return;
+            }
+            if (family.getName().startsWith("push_")) {
+                continue;
+            }
+            for (Metrics.Metric metric : family.getMetricList()) {
+                final double value = metric.hasGauge() ? metric.getGauge().getValue() : metric.getCounter().getValue();
+                final long v = (long) value;
+                if (v != value || v < 0 || v / 1_000_000_000L >= PUSHERS) {
+                    failures.add(new AssertionError("value never pushed: " + value + " in " + family.getName()));
+                    return;
+                }
+                checked.incrementAndGet();
+            }
         }
     }
 
