@@ -1,14 +1,20 @@
 package io.cairn.server;
 
+import io.cairn.core.journal.CorruptStateException;
+import io.cairn.core.journal.JournalFiles;
+import io.cairn.core.store.StoreJournal;
 import io.cairn.server.http.Routes;
 import io.cairn.server.http.Switches;
 import io.cairn.server.log.Log;
 import io.cairn.server.selfmetrics.SelfMetrics;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -39,18 +45,29 @@ public final class CairnMain {
             log.warn("--web.systemd-socket is not supported yet (systemd integration comes in a later version);"
                     + " listening on --web.listen-address instead", "address", String.join(",", flags.listenAddresses()));
         }
-        if (!flags.persistenceFile().isEmpty()) {
-            log.warn("persistence is not implemented yet: nothing is written to the persistence file and the store"
-                    + " starts empty", "file", flags.persistenceFile());
-        }
 
         final Switches switches = new Switches(flags.enableLifecycle(), flags.enableAdminApi(),
                 !flags.disableConsistencyCheck(), flags.enableUtf8Names(), flags.enableOpenMetrics());
         final CairnServer server = new CairnServer(log, new Routes(flags.routePrefix(), flags.telemetryPath()),
                 switches, flags.statusFlags(), statusBuildInformation(build),
                 new SelfMetrics(build.get("version"), build.get("revision"), build.get("branch")));
+        final List<InetSocketAddress> addresses = socketAddresses(flags.listenAddresses());
         try {
-            server.start(socketAddresses(flags.listenAddresses()));
+            if (flags.persistenceFile().isEmpty()) {
+                server.start(addresses);
+            } else {
+                server.start(addresses, journal(flags, log));
+            }
+        } catch (CorruptStateException e) {
+            log.error("cannot load the persisted metrics; not starting", "file", e.file().toString(), "offset",
+                    Long.toString(e.offset()), "err", e.getMessage());
+            server.stop();
+            System.exit(1);
+        } catch (IOException e) {
+            log.error("cannot read or write the persistence files; not starting", "file", flags.persistenceFile(),
+                    "err", String.valueOf(e));
+            server.stop();
+            System.exit(1);
         } catch (Exception e) {
             log.error("cannot listen", "address", String.join(",", flags.listenAddresses()), "err", String.valueOf(e));
             server.stop();
@@ -64,6 +81,46 @@ public final class CairnMain {
         log.info("stopping cairn");
         server.stop();
         System.exit(0);
+    }
+
+    /** The journal of {@code --persistence.file}, reporting to the log. */
+    private static StoreJournal journal(Flags flags, Log log) {
+        final JournalFiles files = new JournalFiles(Path.of(flags.persistenceFile()));
+        log.info("loading persisted metrics", "file", files.snapshot().toString(), "sync",
+                flags.persistenceSync().flagValue());
+        return new StoreJournal(files, flags.persistenceSync(), flags.persistenceIntervalMs() * 1_000_000L,
+                new StoreJournal.Events() {
+                    @Override
+                    public void loadProgress(long groups, long totalGroups, long commands, long bytes, long elapsedNs) {
+                        log.info("loading persisted metrics", "groups", groups + " of " + totalGroups,
+                                "journal_commands", Long.toString(commands), "mb_per_s",
+                                String.format(Locale.ROOT, "%.1f", bytes / 1e6 / Math.max(1e-9, elapsedNs / 1e9)));
+                    }
+
+                    @Override
+                    public void loaded(long groups, long commands, long bytes, long elapsedNs) {
+                        log.info("persisted metrics loaded", "snapshot_groups", Long.toString(groups),
+                                "journal_commands", Long.toString(commands), "bytes", Long.toString(bytes),
+                                "seconds", String.format(Locale.ROOT, "%.3f", elapsedNs / 1e9));
+                    }
+
+                    @Override
+                    public void tornTail(String file, long offset, long bytes) {
+                        log.warn("the journal ends in an incomplete record (a write cut short by a crash); cutting it"
+                                + " off", "file", file, "offset", Long.toString(offset), "bytes", Long.toString(bytes));
+                    }
+
+                    @Override
+                    public void snapshotWritten(String file, long groups, long sequence, long elapsedNs) {
+                        log.info("snapshot written", "file", file, "groups", Long.toString(groups), "seconds",
+                                String.format(Locale.ROOT, "%.3f", elapsedNs / 1e9));
+                    }
+
+                    @Override
+                    public void failed(String what, Exception e) {
+                        log.error("persistence failed: " + what, "err", String.valueOf(e));
+                    }
+                });
     }
 
     /** The keys of the Pushgateway's {@code build_information}, {@code goVersion} naming the Java runtime. */

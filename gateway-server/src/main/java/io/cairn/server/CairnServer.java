@@ -1,6 +1,8 @@
 package io.cairn.server;
 
+import io.cairn.core.journal.CorruptStateException;
 import io.cairn.core.store.GroupStore;
+import io.cairn.core.store.StoreJournal;
 import io.cairn.server.http.GatewayContext;
 import io.cairn.server.http.GatewayInitializer;
 import io.cairn.server.http.Routes;
@@ -20,6 +22,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,6 +68,24 @@ public final class CairnServer {
     /** Starts the writer and binds every address; throws when one cannot be bound. */
     public void start(List<InetSocketAddress> addresses) throws InterruptedException {
         store.start();
+        bind(addresses);
+    }
+
+    /**
+     * Binds every address, then restores the store from {@code journal} while {@code /-/ready} answers 503
+     * (and scrapes too: an empty exposition would make Prometheus drop every series), then starts the writer.
+     * Pushes received while loading wait in the queue and are applied after it.
+     */
+    public void start(List<InetSocketAddress> addresses, StoreJournal journal)
+            throws InterruptedException, IOException, CorruptStateException {
+        gateway.ready(false);
+        bind(addresses);
+        store.load(journal);
+        store.start();
+        gateway.ready(true);
+    }
+
+    private void bind(List<InetSocketAddress> addresses) throws InterruptedException {
         final ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(channelClass)

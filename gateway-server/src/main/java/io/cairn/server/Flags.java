@@ -1,5 +1,6 @@
 package io.cairn.server;
 
+import io.cairn.core.journal.SyncPolicy;
 import io.cairn.core.model.GoStrings;
 
 import io.cairn.server.log.Log;
@@ -107,6 +108,7 @@ public final class Flags {
     static final String ENABLE_OPENMETRICS = "web.enable-openmetrics";
     static final String PERSISTENCE_FILE = "persistence.file";
     static final String PERSISTENCE_INTERVAL = "persistence.interval";
+    static final String PERSISTENCE_SYNC = "persistence.sync";
     static final String DISABLE_CONSISTENCY_CHECK = "push.disable-consistency-check";
     static final String ENABLE_UTF8_NAMES = "push.enable-utf8-names";
     static final String LOG_LEVEL = "log.level";
@@ -144,12 +146,18 @@ public final class Flags {
                             + " with _created samples and exemplars. Off: such scrapes get text format 0.0.4, as"
                             + " from the Pushgateway.", true),
             new Flag(PERSISTENCE_FILE, Kind.STRING, "",
-                    "File where the pushed metrics are saved and restored from at start. Empty: metrics are only"
-                            + " kept in memory and lost on restart. Not supported yet: a non-empty value is accepted"
-                            + " with a warning and nothing is persisted.", true),
+                    "File where the pushed metrics are kept across restarts: the latest snapshot of the whole store"
+                            + " is this file, and a write-ahead journal of every change since then lives next to it"
+                            + " (<file>.journal.<sequence>). Empty: metrics are kept in memory only and lost on"
+                            + " restart.", true),
             new Flag(PERSISTENCE_INTERVAL, Kind.DURATION, "5m",
-                    "Minimum time between two writes of the persistence file (Go duration: 30s, 5m, 1h30m).",
+                    "How often a full snapshot is written (Go duration: 30s, 5m, 1h30m); the journal written"
+                            + " since the previous one is then deleted. Pushes never wait for it.",
                     true),
+            new Flag(PERSISTENCE_SYNC, Kind.ENUM, "write",
+                    "When a push is acknowledged: after its change is written to the journal file (write: survives"
+                            + " the gateway being killed), or also forced to the disk (fsync: survives a crash of the"
+                            + " machine, costs a disk flush per batch of pushes). One of: [write, fsync]", true),
             new Flag(DISABLE_CONSISTENCY_CHECK, Kind.BOOL, "false",
                     "Answer pushes 202 as soon as they are queued, before they are checked and applied. Cairn"
                             + " still checks them when it applies them and drops (and records the failure of) an"
@@ -177,6 +185,7 @@ public final class Flags {
     private final boolean enableOpenMetrics;
     private final String persistenceFile;
     private final long persistenceIntervalNs;
+    private final SyncPolicy persistenceSync;
     private final boolean disableConsistencyCheck;
     private final boolean enableUtf8Names;
     private final Log.Level logLevel;
@@ -196,6 +205,7 @@ public final class Flags {
         this.enableOpenMetrics = Boolean.parseBoolean(values.get(ENABLE_OPENMETRICS));
         this.persistenceFile = values.get(PERSISTENCE_FILE);
         this.persistenceIntervalNs = persistenceIntervalNs;
+        this.persistenceSync = syncPolicy(values.get(PERSISTENCE_SYNC));
         this.disableConsistencyCheck = Boolean.parseBoolean(values.get(DISABLE_CONSISTENCY_CHECK));
         this.enableUtf8Names = Boolean.parseBoolean(values.get(ENABLE_UTF8_NAMES));
         this.logLevel = Log.Level.fromLabel(values.get(LOG_LEVEL));
@@ -338,6 +348,12 @@ public final class Flags {
             case EXTERNAL_URL:
                 urlPath(value);
                 break;
+            case PERSISTENCE_SYNC:
+                if (syncPolicy(value) == null) {
+                    throw FlagsException.usage("unrecognized sync policy " + GoStrings.quote(value)
+                            + " (one of: write, fsync)");
+                }
+                break;
             case LOG_LEVEL:
                 if (Log.Level.fromLabel(value) == null) {
                     throw FlagsException.usage("unrecognized log level " + GoStrings.quote(value));
@@ -407,6 +423,20 @@ public final class Flags {
     }
 
     /** {@code --persistence.interval} in milliseconds (nanoseconds truncated; negative if given so, as Go allows). */
+    /** {@code --persistence.sync}. */
+    public SyncPolicy persistenceSync() {
+        return persistenceSync;
+    }
+
+    private static SyncPolicy syncPolicy(String value) {
+        for (SyncPolicy policy : SyncPolicy.values()) {
+            if (policy.flagValue().equals(value)) {
+                return policy;
+            }
+        }
+        return null;
+    }
+
     public long persistenceIntervalMs() {
         return persistenceIntervalNs / 1_000_000L;
     }

@@ -57,6 +57,7 @@ class FlagsTest {
         expected.put("log.level", "info");
         expected.put("persistence.file", "");
         expected.put("persistence.interval", "1h30m0s");
+        expected.put("persistence.sync", "write"); // ours
         expected.put("push.disable-consistency-check", "false");
         expected.put("push.enable-utf8-names", "false");
         expected.put("web.config.file", "");
@@ -170,6 +171,7 @@ class FlagsTest {
                 error("unrecognized log level \"bad\"", "--log.level=bad", "--persistence.interval=5x"),
                 error("unrecognized log level \"DEBUG\"", "--log.level=DEBUG"),
                 error("unrecognized log format \"xml\"", "--log.format=xml"),
+                error("unrecognized sync policy \"always\" (one of: write, fsync)", "--persistence.sync=always"),
                 error("invalid URL: parse \"::bad\": missing protocol scheme", "--web.external-url=::bad"));
     }
 

@@ -1,5 +1,6 @@
 package io.cairn.core.store;
 
+import io.cairn.core.journal.CorruptStateException;
 import io.cairn.core.model.GroupingKey;
 import io.cairn.core.model.MetricType;
 import io.cairn.core.render.EncodedFamily;
@@ -14,6 +15,7 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -23,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
  * The store: a single writer that applies {@link StoreCommand}s and publishes immutable {@link StoreSnapshot}s
@@ -70,6 +73,13 @@ public final class GroupStore implements Agent {
     private final ArrayList<String> results = new ArrayList<>(MAX_BATCH);
 
     private volatile StoreSnapshot current;
+    /** Makes the commands durable; {@code null} for a store kept in memory only. */
+    private StoreJournal journal;
+    private final Consumer<StoreCommand> applyCommand = this::apply;
+    private final Consumer<StoreCommand> journalAndApply = command -> {
+        journal.record(command); // framed before it is applied: applying may release a rejected push's buffers
+        apply(command);
+    };
     private AgentRunner runner;
     private volatile Thread writerThread;
     private volatile boolean writerParked;
@@ -216,17 +226,52 @@ public final class GroupStore implements Agent {
 
     @Override
     public int doWork() {
-        final int drained = queue.drain(this::apply, MAX_BATCH);
+        final StoreJournal journal = this.journal;
+        final int drained = queue.drain(journal == null ? applyCommand : journalAndApply, MAX_BATCH);
         if (drained > 0) {
+            // journaled (written as the sync policy asks) before any of the batch is published or acknowledged
+            final String notJournaled = journal == null ? null : journal.commit(System.nanoTime());
             publish();
             for (int i = 0; i < applied.size(); i++) {
-                applied.get(i).completion.complete(results.get(i));
+                final String result = results.get(i);
+                applied.get(i).completion.complete(notJournaled != null && result == null ? notJournaled : result);
             }
             applied.clear();
             results.clear();
             appliedCommands += drained;
         }
+        if (journal != null) {
+            journal.maybeSnapshot(this, System.nanoTime());
+        }
         return drained + reclaim();
+    }
+
+    // ------------------------------------------------------------------ start from disk
+
+    /**
+     * Makes this store durable with {@code journal}: restores what it recorded, then journals every command.
+     * Call once, before {@link #start()}, on the starting thread; commands offered meanwhile wait in the queue.
+     */
+    public void load(StoreJournal journal) throws IOException, CorruptStateException {
+        journal.load(this, alloc);
+        this.journal = journal;
+    }
+
+    /** Applies a restored group or a replayed command while loading. */
+    void replay(StoreCommand command) {
+        apply(command);
+        applied.clear();
+        results.clear();
+        if (retiring.size() >= MAX_BATCH) {
+            publish(); // let what replaced commands released go, a batch at a time
+            reclaim();
+        }
+    }
+
+    /** Publishes what loading restored. */
+    void finishLoading() {
+        publish();
+        reclaim();
     }
 
     /** Applies every queued command and reclaims what can be; for tests and shutdown, on the writer thread. */
@@ -239,6 +284,9 @@ public final class GroupStore implements Agent {
     @Override
     public void onClose() {
         drainAll(); // apply what was queued before stopping: nothing accepted is dropped
+        if (journal != null) {
+            journal.close();
+        }
         for (GroupState group : groupsByKey.values()) {
             for (EncodedFamily chunk : group.snapshot.families()) {
                 retiring.add(chunk);
@@ -277,6 +325,9 @@ public final class GroupStore implements Agent {
         final String result;
         if (command instanceof StoreCommand.Push) {
             result = applyPush((StoreCommand.Push) command);
+        } else if (command instanceof StoreCommand.Restore) {
+            applyRestore((StoreCommand.Restore) command);
+            result = null;
         } else if (command instanceof StoreCommand.Delete) {
             final GroupState group = groupsByKey.get(((StoreCommand.Delete) command).key);
             if (group != null) {
@@ -341,6 +392,25 @@ public final class GroupStore implements Agent {
         }
         commitGroup(group, families);
         return null;
+    }
+
+    /** Installs a group as a snapshot recorded it (its two timestamp families included). */
+    private void applyRestore(StoreCommand.Restore restore) {
+        final GroupState existing = groupsByKey.get(restore.key);
+        if (existing != null) {
+            removeGroup(existing); // a snapshot holds each group once; a damaged one is refused before this
+        }
+        final int slot = freeSlots.isEmpty() ? nextSlot++ : freeSlots.dequeueInt();
+        final GroupState group = new GroupState(restore.key, slot);
+        group.pushTimeSeconds = restore.pushTimeSeconds;
+        group.failureTimeSeconds = restore.failureTimeSeconds;
+        group.snapshot = new GroupSnapshot(restore.key, slot, new EncodedFamily[0], 0, 0);
+        groupsByKey.put(restore.key, group);
+        final HashMap<String, EncodedFamily> families = new HashMap<>();
+        for (EncodedFamily family : restore.families) {
+            putChunk(group, families, family);
+        }
+        commitGroup(group, families);
     }
 
     private GroupState createGroup(GroupingKey key, long timeNs, long pushTimeNs) {

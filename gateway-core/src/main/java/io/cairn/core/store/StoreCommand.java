@@ -81,6 +81,29 @@ public abstract class StoreCommand {
         }
     }
 
+    /** Installs a group as a snapshot recorded it, at start: no check, no new push time. Not journaled. */
+    static final class Restore extends StoreCommand {
+        final GroupingKey key;
+        final EncodedFamily[] families;
+        final double pushTimeSeconds;
+        final double failureTimeSeconds;
+
+        Restore(GroupingKey key, EncodedFamily[] families, double pushTimeSeconds, double failureTimeSeconds) {
+            super(0, null);
+            this.key = key;
+            this.families = families;
+            this.pushTimeSeconds = pushTimeSeconds;
+            this.failureTimeSeconds = failureTimeSeconds;
+        }
+
+        @Override
+        void discard() {
+            for (EncodedFamily family : families) {
+                family.release();
+            }
+        }
+    }
+
     static final class Wipe extends StoreCommand {
         Wipe(long timeNs, Completion completion) {
             super(timeNs, completion);

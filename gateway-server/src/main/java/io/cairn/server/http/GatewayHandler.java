@@ -168,7 +168,10 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
         if (path.startsWith(routes.pushJob) || path.startsWith(routes.pushJobBase64)) {
             routePush(ex, request, rawPath, path);
         } else if (path.equals(routes.telemetryPath)) {
-            if (isGet(method)) {
+            if (!gateway.ready && isGet(method)) {
+                // loading the persisted state: an empty exposition would make Prometheus drop every series
+                ex.early = HttpErrors.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "Service Unavailable");
+            } else if (isGet(method)) {
                 ex.answer = ScrapeResponder.negotiate(request.headers().get(HttpHeaderNames.ACCEPT),
                         gateway.openMetrics);
                 ex.action = this::scrape;
