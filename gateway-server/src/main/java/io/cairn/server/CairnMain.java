@@ -6,6 +6,7 @@ import io.cairn.core.store.StoreJournal;
 import io.cairn.server.http.Routes;
 import io.cairn.server.http.Switches;
 import io.cairn.server.log.Log;
+import io.cairn.server.migrate.Migrate;
 import io.cairn.server.selfmetrics.SelfMetrics;
 
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,6 +30,9 @@ public final class CairnMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 0 && args[0].equals("migrate")) {
+            System.exit(Migrate.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+        }
         final Flags flags = parseOrExit(args);
         final Log log = Log.create(flags.logLevel(), flags.logFormat());
         if (!flags.webConfigFile().isEmpty()) {

@@ -553,6 +553,9 @@ public final class Flags {
         final StringBuilder sb = new StringBuilder();
         sb.append("usage: ").append(PROGRAM).append(" [<flags>]\n\n");
         sb.append("Cairn, a drop-in replacement for the Prometheus Pushgateway.\n\n");
+        sb.append("Also: ").append(PROGRAM).append(" migrate --from URL [--to URL]\n")
+                .append("  copies every group of a running Pushgateway into Cairn (").append(PROGRAM)
+                .append(" migrate --help).\n\n");
         sb.append("Flags:\n");
         final String indent = "  ";
         final String offset = " ".repeat(indent.length() + HELP_LEFT_COLUMN + 2);

@@ -16,6 +16,9 @@ public abstract class StoreCommand {
         void complete(String error);
     }
 
+    /** How an error that is not the push's fault begins: the journal could not be written (answered 500). */
+    public static final String NOT_JOURNALED = "the change was applied but could not be written to the journal: ";
+
     private static final Completion IGNORE = error -> { };
 
     final long timeNs;
@@ -38,6 +41,11 @@ public abstract class StoreCommand {
 
     public static StoreCommand wipe(long timeNs, Completion completion) {
         return new Wipe(timeNs, completion);
+    }
+
+    /** {@code true} for an error of the gateway's storage rather than of the push ({@link #NOT_JOURNALED}). */
+    public static boolean isStorageFailure(String error) {
+        return error != null && error.startsWith(NOT_JOURNALED);
     }
 
     /** Releases what the command owns; for a command that was not accepted by {@link GroupStore#offer}. */

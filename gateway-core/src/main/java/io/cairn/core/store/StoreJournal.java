@@ -70,6 +70,8 @@ public final class StoreJournal {
     });
 
     private JournalWriter segment;
+    /** Sequence number the current segment's first record has (or will have). */
+    private long segmentFirstSequence;
     /** Sequence number of the last command framed into the journal. */
     private long sequence;
     /** Sequence number of the last command written to the journal. */
@@ -135,6 +137,7 @@ public final class StoreJournal {
             Files.delete(next);
         }
         segment = JournalWriter.create(next, sync);
+        segmentFirstSequence = sequence + 1;
         committedSequence = sequence;
         lastSnapshotNs = System.nanoTime();
         events.loaded(progress.groups, progress.commands, progress.bytes, System.nanoTime() - startNs);
@@ -254,7 +257,7 @@ public final class StoreJournal {
                 lastFailureReportNs = nowNs;
                 events.failed("writing the journal " + segment.path(), e);
             }
-            return "the push was applied but could not be written to the journal: " + e.getMessage();
+            return StoreCommand.NOT_JOURNALED + e.getMessage();
         }
     }
 
@@ -270,16 +273,24 @@ public final class StoreJournal {
             return;
         }
         lastSnapshotNs = nowNs;
-        final JournalWriter next;
-        try {
-            segment.close();
-            next = JournalWriter.create(files.segment(sequence + 1), sync);
-        } catch (IOException e) {
-            events.failed("starting a new journal segment", e);
-            broken = true;
-            return;
+        if (segmentFirstSequence != sequence + 1) {
+            // the commands from here on go to a new segment, which the snapshot will not cover
+            final JournalWriter next;
+            try {
+                next = JournalWriter.create(files.segment(sequence + 1), sync);
+            } catch (IOException e) {
+                events.failed("starting a new journal segment", e);
+                broken = true;
+                return; // the current segment stays open: pushes go on being journaled there
+            }
+            try {
+                segment.close(); // everything in it was committed already
+            } catch (IOException e) {
+                events.failed("closing the journal segment " + segment.path(), e);
+            }
+            segment = next;
+            segmentFirstSequence = sequence + 1;
         }
-        segment = next;
         broken = false;
         final long covered = sequence;
         final StoreSnapshot snapshot = store.acquire();

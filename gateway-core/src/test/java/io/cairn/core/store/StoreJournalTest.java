@@ -91,6 +91,23 @@ class StoreJournalTest {
     }
 
     @Test
+    void shouldSnapshotAStoreLoadedFromTheJournalWithoutNewPushes() throws Exception {
+        final String written = writeAndClose(HOUR_NS, store -> {
+            push(store, "a", 1, true);
+            store.drainAll();
+        });
+        // a start with nothing new to journal: the snapshot covers what was loaded, the segment stays in use
+        writeAndClose(0, store -> {
+            store.drainAll();
+            awaitSnapshot();
+        });
+        assertTrue(events.stream().noneMatch(e -> e.startsWith("failed")), events.toString());
+        assertTrue(events.stream().anyMatch(e -> e.startsWith("snapshot 1 1")), events.toString());
+        assertEquals(1, files.segments().size(), "the covered segment is deleted, the open one kept");
+        assertEquals(written, loadAndScrape());
+    }
+
+    @Test
     void shouldCutATornLastRecordWithAWarning() throws Exception {
         final String written = writeAndClose(HOUR_NS, store -> {
             push(store, "a", 1, true);

@@ -352,7 +352,10 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
     private void pushApplied(Exchange ex, String error, long bytes) {
         waiting = false;
         observePush(ex, bytes);
-        if (error != null) {
+        if (StoreCommand.isStorageFailure(error)) {
+            // logged by the store; the push is in memory but would not survive a restart
+            respond(ex, HttpErrors.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, error));
+        } else if (error != null) {
             logRejected(error, ex.key, ex.method.name());
             respond(ex, HttpErrors.badRequest(
                     "pushed metrics are invalid or inconsistent with existing metrics: " + error));
