@@ -51,7 +51,8 @@ public final class JournalFiles {
         final List<Segment> segments = new ArrayList<>();
         final Path directory = snapshot.getParent();
         final String prefix = snapshot.getFileName() + SEGMENT_INFIX;
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory, prefix + "*")) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory,
+                entry -> entry.getFileName().toString().startsWith(prefix))) {
             for (Path entry : entries) {
                 final String digits = entry.getFileName().toString().substring(prefix.length());
                 if (digits.length() == SEQUENCE_DIGITS && digits.chars().allMatch(Character::isDigit)) {

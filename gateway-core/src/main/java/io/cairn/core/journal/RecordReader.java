@@ -59,6 +59,17 @@ public final class RecordReader {
         return read(file, RecordFormat.JOURNAL_MAGIC, "journal", true, visitor, recovery);
     }
 
+    /** {@code true} when {@code file} starts like a Cairn snapshot (whatever follows). */
+    public static boolean isSnapshot(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            final ByteBuffer magic = ByteBuffer.allocate(RecordFormat.MAGIC_LENGTH);
+            while (magic.hasRemaining() && channel.read(magic) >= 0) {
+                // read the first bytes
+            }
+            return !magic.hasRemaining() && Arrays.equals(magic.array(), RecordFormat.SNAPSHOT_MAGIC);
+        }
+    }
+
     /** Reads a snapshot; it was renamed into place whole, so any damage is corruption. */
     public static Result readSnapshot(Path file, Visitor visitor, String recovery)
             throws IOException, CorruptStateException {

@@ -102,6 +102,12 @@ public final class StoreJournal {
         Files.deleteIfExists(files.snapshotTmp());
         final Progress progress = new Progress(startNs);
         if (Files.exists(files.snapshot())) {
+            if (Files.size(files.snapshot()) > 0 && !RecordReader.isSnapshot(files.snapshot())) {
+                throw new CorruptStateException(files.snapshot(), 0, "this is not a file Cairn wrote (a Go"
+                        + " Pushgateway persistence file, perhaps)", "Cairn neither reads nor overwrites it. Give"
+                        + " --persistence.file a new path, and copy the groups of the running Go gateway with"
+                        + " cairn migrate --from URL (docs/migration.md)");
+            }
             progress.bytes += Files.size(files.snapshot());
             RecordReader.readSnapshot(files.snapshot(), (payload, offset) -> restoreSection(store, alloc, payload,
                     offset, progress), SNAPSHOT_RECOVERY);

@@ -161,7 +161,8 @@ class StoreJournalTest {
     void shouldRefuseAFileThatIsNotCairns() throws Exception {
         Files.write(files.snapshot(), "a Go Pushgateway persistence file, gob-encoded".getBytes(StandardCharsets.UTF_8));
         final CorruptStateException e = assertThrows(CorruptStateException.class, this::loadAndScrape);
-        assertTrue(e.getMessage().contains("is not a Cairn snapshot file"), e.getMessage());
+        assertTrue(e.getMessage().contains("is not a file Cairn wrote (a Go Pushgateway persistence file, perhaps)")
+                && e.getMessage().contains("cairn migrate"), e.getMessage());
     }
 
     // ------------------------------------------------------------------ helpers
