@@ -54,7 +54,7 @@ public final class CairnMain {
         final Switches switches = new Switches(flags.enableLifecycle(), flags.enableAdminApi(),
                 !flags.disableConsistencyCheck(), flags.enableUtf8Names(), flags.enableOpenMetrics());
         final CairnServer server = new CairnServer(log, new Routes(flags.routePrefix(), flags.telemetryPath()),
-                switches, flags.statusFlags(), statusBuildInformation(build),
+                switches, flags.limits(), flags.statusFlags(), statusBuildInformation(build),
                 new SelfMetrics(build.get("version"), build.get("revision"), build.get("branch")));
         final List<InetSocketAddress> addresses = socketAddresses(flags.listenAddresses());
         try {

@@ -5,6 +5,7 @@ import io.cairn.core.store.GroupStore;
 import io.cairn.core.store.StoreJournal;
 import io.cairn.server.http.GatewayContext;
 import io.cairn.server.http.GatewayInitializer;
+import io.cairn.server.http.Limits;
 import io.cairn.server.http.Routes;
 import io.cairn.server.http.Switches;
 import io.cairn.server.log.Log;
@@ -49,7 +50,7 @@ public final class CairnServer {
     private final CountDownLatch quitRequested = new CountDownLatch(1);
     private boolean stopping;
 
-    public CairnServer(Log log, Routes routes, Switches switches, Map<String, String> statusFlags,
+    public CairnServer(Log log, Routes routes, Switches switches, Limits limits, Map<String, String> statusFlags,
                        Map<String, String> buildInformation, SelfMetrics selfMetrics) {
         this.log = log;
         this.store = new GroupStore(PooledByteBufAllocator.DEFAULT, SelfMetrics.reservedFamilies());
@@ -61,8 +62,9 @@ public final class CairnServer {
             group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
             channelClass = NioServerSocketChannel.class;
         }
-        this.gateway = new GatewayContext(store, routes, switches, selfMetrics, log, statusFlags, buildInformation,
-                System.currentTimeMillis(), quitRequested::countDown);
+        this.store.limits(limits.maxGroups(), limits.maxSeries());
+        this.gateway = new GatewayContext(store, routes, switches, limits, selfMetrics, log, statusFlags,
+                buildInformation, System.currentTimeMillis(), quitRequested::countDown);
     }
 
     /** Starts the writer and binds every address; throws when one cannot be bound. */

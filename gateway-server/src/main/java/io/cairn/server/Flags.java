@@ -2,6 +2,7 @@ package io.cairn.server;
 
 import io.cairn.core.journal.SyncPolicy;
 import io.cairn.core.model.GoStrings;
+import io.cairn.server.http.Limits;
 
 import io.cairn.server.log.Log;
 
@@ -56,7 +57,9 @@ public final class Flags {
         DURATION,
         URL,
         /** A value from a fixed list, such as the log level. */
-        ENUM
+        ENUM,
+        /** A count or a size: a non-negative decimal integer; 0 turns the limit off. */
+        INT
     }
 
     /** One flag of the command line. {@link #FLAGS} is shared by the parser and by {@code --help}. */
@@ -111,6 +114,18 @@ public final class Flags {
     static final String PERSISTENCE_SYNC = "persistence.sync";
     static final String DISABLE_CONSISTENCY_CHECK = "push.disable-consistency-check";
     static final String ENABLE_UTF8_NAMES = "push.enable-utf8-names";
+    static final String MAX_BODY_BYTES = "push.max-body-bytes";
+    static final String MAX_SERIES_PER_PUSH = "push.max-series";
+    static final String MAX_LABELS = "push.max-labels";
+    static final String MAX_METRIC_NAME_BYTES = "push.max-metric-name-length";
+    static final String MAX_LABEL_NAME_BYTES = "push.max-label-name-length";
+    static final String MAX_LABEL_VALUE_BYTES = "push.max-label-value-length";
+    static final String MAX_GROUPS = "store.max-groups";
+    static final String MAX_SERIES = "store.max-series";
+    static final String MAX_HEADER_BYTES = "web.max-header-bytes";
+    static final String READ_TIMEOUT = "web.read-timeout";
+    static final String IDLE_TIMEOUT = "web.idle-timeout";
+    static final String MAX_CONNECTIONS = "web.max-connections";
     static final String LOG_LEVEL = "log.level";
     static final String LOG_FORMAT = "log.format";
 
@@ -167,6 +182,37 @@ public final class Flags {
                     "Accept U__-escaped UTF-8 label names in push URLs. Names in pushed text are still checked with"
                             + " the legacy rules.",
                     true),
+            new Flag(MAX_BODY_BYTES, Kind.INT, "67108864",
+                    "Largest push body, in bytes after gzip or snappy decompression; larger pushes are answered"
+                            + " 413. 0: no limit.", true),
+            new Flag(MAX_SERIES_PER_PUSH, Kind.INT, "1000000",
+                    "Most series (metrics) one push may carry; more is answered 413. 0: no limit.", true),
+            new Flag(MAX_LABELS, Kind.INT, "128",
+                    "Most labels one pushed series may have, grouping labels included; more is answered 413."
+                            + " 0: no limit.", true),
+            new Flag(MAX_METRIC_NAME_BYTES, Kind.INT, "1024",
+                    "Longest metric name in a push, in bytes; longer is answered 413. 0: no limit.", true),
+            new Flag(MAX_LABEL_NAME_BYTES, Kind.INT, "1024",
+                    "Longest label name in a push, in bytes; longer is answered 413. 0: no limit.", true),
+            new Flag(MAX_LABEL_VALUE_BYTES, Kind.INT, "65536",
+                    "Longest label value in a push, in bytes; longer is answered 413. 0: no limit.", true),
+            new Flag(MAX_GROUPS, Kind.INT, "1000000",
+                    "Most groups the store holds; a push that would create one more is answered 429 until groups"
+                            + " are deleted. 0: no limit.", true),
+            new Flag(MAX_SERIES, Kind.INT, "10000000",
+                    "Most series the store holds; a push that would go beyond is answered 429. 0: no limit.",
+                    true),
+            new Flag(MAX_HEADER_BYTES, Kind.INT, "1048576",
+                    "Largest request line (URL) and largest header block of a request, in bytes; larger is answered"
+                            + " 431 (414 for a URL).", true),
+            new Flag(READ_TIMEOUT, Kind.DURATION, "1m",
+                    "Longest time from a request's first byte until it is fully received and answered; a slower"
+                            + " client is disconnected.", true),
+            new Flag(IDLE_TIMEOUT, Kind.DURATION, "5m",
+                    "How long a kept-alive connection may stay idle before it is closed.", true),
+            new Flag(MAX_CONNECTIONS, Kind.INT, "10000",
+                    "Most client connections open at once; more are closed as soon as they are accepted. 0: no"
+                            + " limit.", true),
             new Flag(LOG_LEVEL, Kind.ENUM, "info",
                     "Only log messages of this severity or above. One of: [debug, info, warn, error]", true),
             new Flag(LOG_FORMAT, Kind.ENUM, "logfmt",
@@ -186,6 +232,7 @@ public final class Flags {
     private final String persistenceFile;
     private final long persistenceIntervalNs;
     private final SyncPolicy persistenceSync;
+    private final Limits limits;
     private final boolean disableConsistencyCheck;
     private final boolean enableUtf8Names;
     private final Log.Level logLevel;
@@ -206,6 +253,11 @@ public final class Flags {
         this.persistenceFile = values.get(PERSISTENCE_FILE);
         this.persistenceIntervalNs = persistenceIntervalNs;
         this.persistenceSync = syncPolicy(values.get(PERSISTENCE_SYNC));
+        this.limits = new Limits(count(values, MAX_BODY_BYTES), count(values, MAX_SERIES_PER_PUSH),
+                count(values, MAX_LABELS), count(values, MAX_METRIC_NAME_BYTES), count(values, MAX_LABEL_NAME_BYTES),
+                count(values, MAX_LABEL_VALUE_BYTES), count(values, MAX_GROUPS), count(values, MAX_SERIES),
+                count(values, MAX_HEADER_BYTES), durationNs(values, READ_TIMEOUT), durationNs(values, IDLE_TIMEOUT),
+                count(values, MAX_CONNECTIONS));
         this.disableConsistencyCheck = Boolean.parseBoolean(values.get(DISABLE_CONSISTENCY_CHECK));
         this.enableUtf8Names = Boolean.parseBoolean(values.get(ENABLE_UTF8_NAMES));
         this.logLevel = Log.Level.fromLabel(values.get(LOG_LEVEL));
@@ -341,6 +393,11 @@ public final class Flags {
     }
 
     private static void checkValue(Flag flag, String value) throws FlagsException {
+        if (flag.kind == Kind.INT) {
+            parseCount(value);
+        } else if (flag.kind == Kind.DURATION) {
+            parseGoDuration(value);
+        }
         switch (flag.name) {
             case PERSISTENCE_INTERVAL:
                 parseGoDuration(value);
@@ -367,6 +424,24 @@ public final class Flags {
             default:
                 break;
         }
+    }
+
+    /** A non-negative decimal integer, in kingpin's words when it is not one. */
+    static long parseCount(String value) throws FlagsException {
+        try {
+            final long n = Long.parseLong(value);
+            if (n >= 0 && !value.startsWith("+")) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw FlagsException.usage("strconv.ParseUint: parsing " + GoStrings.quote(value) + ": invalid syntax");
+    }
+
+    /** The limits of requests, pushes and the store. */
+    public Limits limits() {
+        return limits;
     }
 
     // ------------------------------------------------------------------ accessors
@@ -426,6 +501,23 @@ public final class Flags {
     /** {@code --persistence.sync}. */
     public SyncPolicy persistenceSync() {
         return persistenceSync;
+    }
+
+    /** A value checked by {@link #checkValue} already. */
+    private static long count(Map<String, String> values, String name) {
+        try {
+            return parseCount(values.get(name));
+        } catch (FlagsException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static long durationNs(Map<String, String> values, String name) {
+        try {
+            return parseGoDuration(values.get(name));
+        } catch (FlagsException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static SyncPolicy syncPolicy(String value) {

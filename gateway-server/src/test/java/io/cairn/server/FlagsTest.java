@@ -60,12 +60,24 @@ class FlagsTest {
         expected.put("persistence.sync", "write"); // ours
         expected.put("push.disable-consistency-check", "false");
         expected.put("push.enable-utf8-names", "false");
+        expected.put("push.max-body-bytes", "67108864"); // ours, to web.max-connections
+        expected.put("push.max-label-name-length", "1024");
+        expected.put("push.max-label-value-length", "65536");
+        expected.put("push.max-labels", "128");
+        expected.put("push.max-metric-name-length", "1024");
+        expected.put("push.max-series", "1000000");
+        expected.put("store.max-groups", "1000000");
+        expected.put("store.max-series", "10000000");
         expected.put("web.config.file", "");
         expected.put("web.enable-admin-api", "false");
         expected.put("web.enable-lifecycle", "false");
         expected.put("web.enable-openmetrics", "false"); // ours: listed like every other flag
         expected.put("web.external-url", "");
+        expected.put("web.idle-timeout", "5m");
         expected.put("web.listen-address", "127.0.0.1:19600,127.0.0.1:19602");
+        expected.put("web.max-connections", "10000");
+        expected.put("web.max-header-bytes", "1048576");
+        expected.put("web.read-timeout", "1m");
         expected.put("web.route-prefix", "");
         expected.put("web.systemd-socket", "false");
         expected.put("web.telemetry-path", "/metrics");

@@ -2,6 +2,7 @@ package io.cairn.server;
 
 import io.cairn.core.testing.LeakRecorder;
 import io.cairn.server.http.GatewayHarness;
+import io.cairn.server.http.Limits;
 import io.cairn.server.http.Routes;
 import io.cairn.server.http.Switches;
 import io.cairn.server.log.Log;
@@ -59,6 +60,7 @@ class GatewayIT {
         final Log log = Log.create(Log.Level.INFO, Log.Format.LOGFMT,
                 new PrintStream(logBytes, true, StandardCharsets.UTF_8), Clock.systemUTC());
         server = new CairnServer(log, new Routes("", "/metrics"), new Switches(false, false, true, false, false),
+                Limits.defaults(),
                 Map.of("web.listen-address", "127.0.0.1:0"), Map.of("version", "0.1.0-test"),
                 new SelfMetrics("0.1.0-test", "test-revision", "test-branch"));
         server.start(List.of(new InetSocketAddress("127.0.0.1", 0)));

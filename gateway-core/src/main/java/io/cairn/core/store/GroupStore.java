@@ -56,6 +56,9 @@ public final class GroupStore implements Agent {
     private final ByteBufAllocator alloc;
     private final Map<String, MetricType> reservedFamilies;
     private final boolean checkConsistency;
+    private long maxGroups;
+    private long maxSeries;
+    private boolean loading;
 
     // writer-private state
     private final HashMap<GroupingKey, GroupState> groupsByKey = new HashMap<>();
@@ -156,6 +159,16 @@ public final class GroupStore implements Agent {
         return true;
     }
 
+    /**
+     * Bounds the store: a push that would create a group beyond {@code maxGroups}, or hold more than {@code
+     * maxSeries} series in all, is refused with {@link StoreCommand#STORE_FULL}; 0 turns a bound off. Call before
+     * {@link #start()}.
+     */
+    public void limits(long maxGroups, long maxSeries) {
+        this.maxGroups = maxGroups;
+        this.maxSeries = maxSeries;
+    }
+
     /** The allocator of the buffers the store keeps: push encoders allocate stored families from it. */
     public ByteBufAllocator allocator() {
         return alloc;
@@ -253,7 +266,12 @@ public final class GroupStore implements Agent {
      * Call once, before {@link #start()}, on the starting thread; commands offered meanwhile wait in the queue.
      */
     public void load(StoreJournal journal) throws IOException, CorruptStateException {
-        journal.load(this, alloc);
+        loading = true; // what was acknowledged comes back whatever the limits are now
+        try {
+            journal.load(this, alloc);
+        } finally {
+            loading = false;
+        }
         this.journal = journal;
     }
 
@@ -346,6 +364,11 @@ public final class GroupStore implements Agent {
 
     private String applyPush(StoreCommand.Push push) {
         GroupState group = groupsByKey.get(push.key);
+        final String full = roomFor(group, push);
+        if (full != null) {
+            push.discard();
+            return full; // refused whole, like a push that never arrived: no group, no failure time
+        }
         String error = push.rejection;
         if (error == null && checkConsistency) {
             error = check(group, push);
@@ -392,6 +415,49 @@ public final class GroupStore implements Agent {
         }
         commitGroup(group, families);
         return null;
+    }
+
+    /** Why the store has no room for {@code push}, or {@code null}; the series it replaces are counted out. */
+    private String roomFor(GroupState group, StoreCommand.Push push) {
+        if (loading) {
+            return null;
+        }
+        if (group == null && maxGroups > 0 && groupsByKey.size() >= maxGroups) {
+            return StoreCommand.STORE_FULL + "it holds the maximum of " + maxGroups
+                    + " groups (--store.max-groups); delete groups or raise the limit";
+        }
+        if (maxSeries <= 0) {
+            return null;
+        }
+        long added = group == null ? 2 : 0; // a new group's two timestamp series
+        for (EncodedFamily family : push.families) {
+            added += family.seriesCount();
+            final EncodedFamily old = group == null ? null : group.snapshot.family(family.name());
+            if (old != null) {
+                added -= old.seriesCount();
+            }
+        }
+        if (group != null && push.replace) {
+            for (EncodedFamily old : group.snapshot.families()) {
+                if (!isTimestampFamily(old.name()) && !pushes(push, old.name())) {
+                    added -= old.seriesCount();
+                }
+            }
+        }
+        if (seriesCount + added > maxSeries) {
+            return StoreCommand.STORE_FULL + "it holds " + seriesCount + " series and this push would bring it"
+                    + " beyond the maximum of " + maxSeries + " (--store.max-series); delete groups or raise the limit";
+        }
+        return null;
+    }
+
+    private static boolean pushes(StoreCommand.Push push, String name) {
+        for (EncodedFamily family : push.families) {
+            if (family.name().equals(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Installs a group as a snapshot recorded it (its two timestamp families included). */

@@ -19,6 +19,9 @@ public abstract class StoreCommand {
     /** How an error that is not the push's fault begins: the journal could not be written (answered 500). */
     public static final String NOT_JOURNALED = "the change was applied but could not be written to the journal: ";
 
+    /** How the refusal of a push that would go beyond the store's size limits begins (answered 429). */
+    public static final String STORE_FULL = "the store is full: ";
+
     private static final Completion IGNORE = error -> { };
 
     final long timeNs;
@@ -46,6 +49,11 @@ public abstract class StoreCommand {
     /** {@code true} for an error of the gateway's storage rather than of the push ({@link #NOT_JOURNALED}). */
     public static boolean isStorageFailure(String error) {
         return error != null && error.startsWith(NOT_JOURNALED);
+    }
+
+    /** {@code true} for the refusal of a push the store has no room for ({@link #STORE_FULL}). */
+    public static boolean isStoreFull(String error) {
+        return error != null && error.startsWith(STORE_FULL);
     }
 
     /** Releases what the command owns; for a command that was not accepted by {@link GroupStore#offer}. */

@@ -23,6 +23,7 @@ public final class GatewayContext {
     final boolean checkConsistency;
     final boolean utf8Names;
     final boolean openMetrics;
+    final Limits limits;
     final SelfMetrics selfMetrics;
     final Log log;
     final Map<String, String> statusFlags;
@@ -37,9 +38,9 @@ public final class GatewayContext {
     /** Open client connections, closed at the end of an orderly stop. */
     final ChannelGroup connections = new DefaultChannelGroup("cairn-connections", GlobalEventExecutor.INSTANCE);
 
-    public GatewayContext(GroupStore store, Routes routes, Switches switches, SelfMetrics selfMetrics, Log log,
-                          Map<String, String> statusFlags, Map<String, String> buildInformation, long startTimeMs,
-                          Runnable quit) {
+    public GatewayContext(GroupStore store, Routes routes, Switches switches, Limits limits, SelfMetrics selfMetrics,
+                          Log log, Map<String, String> statusFlags, Map<String, String> buildInformation,
+                          long startTimeMs, Runnable quit) {
         this.store = store;
         this.routes = routes;
         this.enableLifecycle = switches.enableLifecycle();
@@ -47,6 +48,7 @@ public final class GatewayContext {
         this.checkConsistency = switches.checkConsistency();
         this.utf8Names = switches.utf8Names();
         this.openMetrics = switches.openMetrics();
+        this.limits = limits;
         this.selfMetrics = selfMetrics;
         this.log = log;
         this.statusFlags = statusFlags;

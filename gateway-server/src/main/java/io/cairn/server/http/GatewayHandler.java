@@ -23,6 +23,8 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 
@@ -114,7 +116,13 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
     private void handle(Object msg) {
         try {
             if (msg instanceof HttpRequest) {
-                startRequest((HttpRequest) msg);
+                final HttpRequest request = (HttpRequest) msg;
+                startRequest(request);
+                if (request.decoderResult().isFailure() && !(msg instanceof LastHttpContent)) {
+                    // the codec gives up on this connection (a header block beyond the limit): no body follows
+                    endRequest();
+                    return;
+                }
             }
             if (msg instanceof HttpContent && exchange != null) {
                 final HttpContent chunk = (HttpContent) msg;
@@ -139,6 +147,17 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
         ex.counted = true;
         gateway.inFlight.incrementAndGet();
         if (request.decoderResult().isFailure()) {
+            final Throwable cause = request.decoderResult().cause();
+            if (cause instanceof TooLongHttpLineException || cause instanceof TooLongHttpHeaderException) {
+                // as Go's net/http: 431 for a header block beyond the limit; a URL beyond it is named as such
+                gateway.selfMetrics.countLimitRejection("web.max-header-bytes");
+                ex.early = cause instanceof TooLongHttpLineException
+                        ? HttpErrors.error(HttpResponseStatus.REQUEST_URI_TOO_LONG, "414 URI Too Long")
+                        : HttpErrors.error(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                                "431 Request Header Fields Too Large");
+                ex.keepAliveOff();
+                return;
+            }
             ex.early = HttpErrors.error(HttpResponseStatus.BAD_REQUEST, "400 Bad Request");
             return;
         }
@@ -231,7 +250,7 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
         final boolean protobuf = ProtobufMediaType.isDelimitedMetricFamily(
                 request.headers().get(HttpHeaderNames.CONTENT_TYPE));
         ex.push = PushBody.start(protobuf ? protobufDecoder : textParser, content,
-                request.headers().get(HttpHeaderNames.CONTENT_ENCODING));
+                request.headers().get(HttpHeaderNames.CONTENT_ENCODING), gateway.limits.maxBodyBytes());
     }
 
     private void routeQuit(Exchange ex, String path) {
@@ -320,10 +339,21 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
         body.finish();
         body.release();
         final String method = ex.method.name();
+        if (body.tooLarge()) {
+            refuse(ex, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "push.max-body-bytes", body.error());
+            content.reset();
+            return;
+        }
         if (body.error() != null) {
             gateway.log.debug("failed to parse text", "source", remote(), "method", method, "key",
                     ex.key.toString(), "err", body.error());
             respond(ex, HttpErrors.badRequest(body.error()));
+            return;
+        }
+        final String[] overLimit = PushLimits.check(content, ex.key, gateway.limits);
+        if (overLimit != null) {
+            refuse(ex, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, overLimit[0], overLimit[1]);
+            content.reset();
             return;
         }
         final PushEncoder.EncodedPush encoded = encoder.encode(ex.key, content, gateway.store.allocator());
@@ -352,7 +382,10 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
     private void pushApplied(Exchange ex, String error, long bytes) {
         waiting = false;
         observePush(ex, bytes);
-        if (StoreCommand.isStorageFailure(error)) {
+        if (StoreCommand.isStoreFull(error)) {
+            refuse(ex, HttpResponseStatus.TOO_MANY_REQUESTS,
+                    error.contains("--store.max-groups") ? "store.max-groups" : "store.max-series", error);
+        } else if (StoreCommand.isStorageFailure(error)) {
             // logged by the store; the push is in memory but would not survive a restart
             respond(ex, HttpErrors.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, error));
         } else if (error != null) {
@@ -363,6 +396,14 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
             respond(ex, HttpErrors.empty(HttpResponseStatus.OK));
         }
         drainPending();
+    }
+
+    /** Answers a request refused by a limit: the status, the message naming it, and the count of refusals. */
+    private void refuse(Exchange ex, HttpResponseStatus status, String flag, String message) {
+        gateway.selfMetrics.countLimitRejection(flag);
+        gateway.log.info("request refused by a limit", "limit", "--" + flag, "source", remote(), "key",
+                ex.key == null ? "" : ex.key.toString(), "err", message);
+        respond(ex, HttpErrors.error(status, message));
     }
 
     private void logRejected(String error, GroupingKey key, String method) {

@@ -1,18 +1,21 @@
 package io.cairn.server.http;
 
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+
+import java.util.concurrent.TimeUnit;
 
 /**
- * The pipeline of a gateway connection: the HTTP/1.1 codec, then {@link GatewayHandler}. Bodies are not
- * aggregated: pushes stream into the parser.
+ * The pipeline of a gateway connection: idle and read deadlines, the HTTP/1.1 codec (request line and headers
+ * bounded by {@code --web.max-header-bytes}), then {@link GatewayHandler}. Bodies are not aggregated: pushes
+ * stream into the parser. Beyond {@code --web.max-connections} a new connection is closed at once.
  */
 public final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
-    /** Long grouping keys travel in the request line: allow 64 KiB (label values of several KiB happen). */
-    static final int MAX_INITIAL_LINE_BYTES = 64 * 1024;
-    static final int MAX_HEADER_BYTES = 64 * 1024;
     static final int MAX_CHUNK_BYTES = 64 * 1024;
 
     private final GatewayContext gateway;
@@ -23,9 +26,23 @@ public final class GatewayInitializer extends ChannelInitializer<SocketChannel> 
 
     @Override
     protected void initChannel(SocketChannel ch) {
+        final Limits limits = gateway.limits;
+        if (Limits.exceeds(gateway.connections.size() + 1L, limits.maxConnections())) {
+            gateway.selfMetrics.countLimitRejection("web.max-connections");
+            ch.close();
+            return;
+        }
         gateway.connections.add(ch);
         final ChannelPipeline p = ch.pipeline();
-        p.addLast("http", new HttpServerCodec(MAX_INITIAL_LINE_BYTES, MAX_HEADER_BYTES, MAX_CHUNK_BYTES));
+        p.addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeoutNs(), TimeUnit.NANOSECONDS) {
+            @Override
+            protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent evt) {
+                ctx.close(); // --web.idle-timeout: nothing read or written for that long
+            }
+        });
+        p.addLast("deadline", new ReadDeadlineHandler(limits.readTimeoutNs(), gateway.selfMetrics));
+        final int headerBytes = (int) Math.min(Integer.MAX_VALUE, limits.maxHeaderBytes());
+        p.addLast("http", new HttpServerCodec(headerBytes, headerBytes, MAX_CHUNK_BYTES));
         p.addLast("gateway", new GatewayHandler(gateway));
     }
 }

@@ -19,11 +19,16 @@ final class PushBody {
     private final PushDecoder decoder;
     private final EmbeddedChannel decompressor;
     private final boolean gzip;
+    private final long maxBodyBytes;
     private String error;
+    private boolean tooLarge;
     private long bytes;
+    private long decodedBytes;
 
-    private PushBody(PushDecoder decoder, PushContent content, EmbeddedChannel decompressor, boolean gzip) {
+    private PushBody(PushDecoder decoder, PushContent content, EmbeddedChannel decompressor, boolean gzip,
+                     long maxBodyBytes) {
         this.decoder = decoder;
+        this.maxBodyBytes = maxBodyBytes;
         this.decompressor = decompressor;
         this.gzip = gzip;
         content.reset();
@@ -31,9 +36,10 @@ final class PushBody {
     }
 
     /**
-     * @param encoding the request's Content-Encoding, or {@code null}
+     * @param encoding     the request's Content-Encoding, or {@code null}
+     * @param maxBodyBytes the most bytes the decoder may be fed, after decompression; 0 for no limit
      */
-    static PushBody start(PushDecoder decoder, PushContent content, String encoding) {
+    static PushBody start(PushDecoder decoder, PushContent content, String encoding, long maxBodyBytes) {
         EmbeddedChannel decompressor = null;
         boolean gzip = false;
         if (encoding != null) {
@@ -45,7 +51,7 @@ final class PushBody {
                 decompressor = new EmbeddedChannel(new SnappyFrameDecoder(true));
             }
         }
-        return new PushBody(decoder, content, decompressor, gzip);
+        return new PushBody(decoder, content, decompressor, gzip, maxBodyBytes);
     }
 
     /** Feeds a chunk of the request body; does not release it. */
@@ -111,6 +117,15 @@ final class PushBody {
         if (error != null) {
             return;
         }
+        decodedBytes += chunk.readableBytes();
+        if (Limits.exceeds(decodedBytes, maxBodyBytes)) {
+            // a compression bomb stops here: nothing more is inflated or kept
+            error = "push body exceeds the limit of " + maxBodyBytes + " bytes"
+                    + (decompressor == null ? "" : " after decompression") + " (--push.max-body-bytes)";
+            tooLarge = true;
+            release();
+            return;
+        }
         try {
             decoder.feed(chunk);
         } catch (MalformedPushException e) {
@@ -144,7 +159,12 @@ final class PushBody {
         }
     }
 
-    /** The error that rejects this push (400), or {@code null}. */
+    /** The body went beyond {@code --push.max-body-bytes}: its {@link #error()} is answered 413. */
+    boolean tooLarge() {
+        return tooLarge;
+    }
+
+    /** The error that rejects this push (400, or 413 when {@link #tooLarge()}), or {@code null}. */
     String error() {
         return error;
     }

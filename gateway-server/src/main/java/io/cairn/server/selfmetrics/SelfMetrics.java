@@ -42,6 +42,7 @@ public final class SelfMetrics {
     private final String revision;
     private final String branch;
     private final ConcurrentHashMap<String, LongAdder> requests = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, LongAdder> limitRejections = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Summary> pushDurations = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Summary> pushSizes = new ConcurrentHashMap<>();
     private final double startTimeSeconds;
@@ -60,6 +61,7 @@ public final class SelfMetrics {
         names.put("pushgateway_http_requests_total", MetricType.COUNTER);
         names.put("pushgateway_http_push_duration_seconds", MetricType.SUMMARY);
         names.put("pushgateway_http_push_size_bytes", MetricType.SUMMARY);
+        names.put("pushgateway_limit_rejections_total", MetricType.COUNTER);
         names.put("process_cpu_seconds_total", MetricType.COUNTER);
         names.put("process_open_fds", MetricType.GAUGE);
         names.put("process_max_fds", MetricType.GAUGE);
@@ -84,6 +86,11 @@ public final class SelfMetrics {
     public void countRequest(String handler, int code, String method) {
         requests.computeIfAbsent(handler + '\u0000' + code + '\u0000' + method.toLowerCase(java.util.Locale.ROOT),
                 k -> new LongAdder()).increment();
+    }
+
+    /** Counts a request refused (or a connection closed) by the limit that {@code flag} sets. */
+    public void countLimitRejection(String flag) {
+        limitRejections.computeIfAbsent(flag, k -> new LongAdder()).increment();
     }
 
     public void observePush(String method, double durationSeconds, long sizeBytes) {
@@ -113,6 +120,15 @@ public final class SelfMetrics {
         if (!sorted.isEmpty()) {
             families.add(lines.family("pushgateway_http_requests_total", MetricType.COUNTER,
                     "Total HTTP requests processed by the Pushgateway, excluding scrapes."));
+        }
+        final TreeMap<String, LongAdder> limits = new TreeMap<>(limitRejections);
+        for (Map.Entry<String, LongAdder> e : limits.entrySet()) {
+            lines.sample("pushgateway_limit_rejections_total", new String[] {"limit"}, new String[] {e.getKey()},
+                    e.getValue().sum());
+        }
+        if (!limits.isEmpty()) {
+            families.add(lines.family("pushgateway_limit_rejections_total", MetricType.COUNTER,
+                    "Requests refused, or connections closed, by one of the gateway's limits (by its flag)."));
         }
         if (summaries(lines, "pushgateway_http_push_duration_seconds", pushDurations)) {
             families.add(lines.family("pushgateway_http_push_duration_seconds", MetricType.SUMMARY,

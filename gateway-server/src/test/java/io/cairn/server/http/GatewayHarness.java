@@ -70,12 +70,19 @@ public final class GatewayHarness {
 
     public GatewayHarness(boolean enableLifecycle, boolean enableAdminApi, boolean checkConsistency, String prefix,
                           boolean startWriter, boolean openMetrics) {
+        this(enableLifecycle, enableAdminApi, checkConsistency, prefix, startWriter, openMetrics, Limits.defaults());
+    }
+
+    public GatewayHarness(boolean enableLifecycle, boolean enableAdminApi, boolean checkConsistency, String prefix,
+                          boolean startWriter, boolean openMetrics, Limits limits) {
         store = new GroupStore(PooledByteBufAllocator.DEFAULT, SelfMetrics.reservedFamilies());
+        store.limits(limits.maxGroups(), limits.maxSeries());
         selfMetrics = new SelfMetrics("0.1.0-test", "test-revision", "test-branch");
         final Log log = Log.create(Log.Level.DEBUG, Log.Format.LOGFMT,
                 new PrintStream(logBytes, true, StandardCharsets.UTF_8), Clock.systemUTC());
         context = new GatewayContext(store, new Routes(prefix, "/metrics"),
-                new Switches(enableLifecycle, enableAdminApi, checkConsistency, false, openMetrics), selfMetrics, log,
+                new Switches(enableLifecycle, enableAdminApi, checkConsistency, false, openMetrics), limits,
+                selfMetrics, log,
                 Map.of("web.listen-address", ":9091"),
                 Map.of("version", "0.1.0-test"), 1_795_618_213_000L, quits::incrementAndGet);
         if (startWriter) {

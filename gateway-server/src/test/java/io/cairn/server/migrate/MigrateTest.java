@@ -5,6 +5,7 @@ import io.cairn.core.model.GroupingKey;
 import io.cairn.core.model.GroupingKeyPathDecoder;
 import io.cairn.core.testing.LeakRecorder;
 import io.cairn.server.CairnServer;
+import io.cairn.server.http.Limits;
 import io.cairn.server.http.Routes;
 import io.cairn.server.http.Switches;
 import io.cairn.server.log.Log;
@@ -479,7 +480,7 @@ class MigrateTest {
         final Log log = Log.create(Log.Level.INFO, Log.Format.LOGFMT,
                 new PrintStream(logBytes, true, StandardCharsets.UTF_8), Clock.systemUTC());
         final Switches switches = new Switches(false, false, consistencyCheck, false, false);
-        cairn = new CairnServer(log, new Routes("", "/metrics"), switches,
+        cairn = new CairnServer(log, new Routes("", "/metrics"), switches, Limits.defaults(),
                 Map.of("web.listen-address", "127.0.0.1:0"), Map.of("version", "0.1.0-test"),
                 new SelfMetrics("0.1.0-test", "test-revision", "test-branch"));
         cairn.start(List.of(new InetSocketAddress("127.0.0.1", 0)));

@@ -54,6 +54,7 @@ class SelfMetricsTest {
         gateway.push(HttpMethod.PUT, "/metrics/job/j", GAUGE);
         gateway.push(HttpMethod.POST, "/metrics/job/j", GAUGE);
         gateway.push(HttpMethod.PUT, "/metrics/job/j", "broken{\n");
+        assertEquals(413, gateway.push(HttpMethod.PUT, "/metrics/job/j", "a".repeat(1025) + " 1\n").status);
         gateway.get("/-/healthy");
 
         final PushContent scrape = parse(gateway.get("/metrics").text());
@@ -81,6 +82,8 @@ class SelfMetricsTest {
         assertEquals("A metric with a constant '1' value labeled by version, revision, branch, and goversion from"
                 + " which pushgateway was built.", scrape.family("pushgateway_build_info").help());
         assertEquals(1.0, metric(scrape.family("pushgateway_build_info"), "version", "0.1.0-test").value());
+        assertEquals(1.0, metric(scrape.family("pushgateway_limit_rejections_total"), "limit",
+                "push.max-metric-name-length").value());
     }
 
     @Test
