@@ -3,6 +3,8 @@ package io.cairn.server;
 import io.cairn.core.journal.CorruptStateException;
 import io.cairn.core.journal.JournalFiles;
 import io.cairn.core.store.StoreJournal;
+import io.cairn.server.auth.WebConfigException;
+import io.cairn.server.auth.WebSecurity;
 import io.cairn.server.http.Routes;
 import io.cairn.server.http.Switches;
 import io.cairn.server.log.Log;
@@ -35,11 +37,14 @@ public final class CairnMain {
         }
         final Flags flags = parseOrExit(args);
         final Log log = Log.create(flags.logLevel(), flags.logFormat());
-        if (!flags.webConfigFile().isEmpty()) {
-            log.error("--web.config.file is not supported yet (TLS and basic auth come in a later version); refusing"
-                    + " to start rather than serve without the protection the file asks for",
-                    "file", flags.webConfigFile());
+        final WebSecurity web;
+        try {
+            web = WebSecurity.load(flags.webConfigFile()).onTlsError((address, e) ->
+                    log.debug("TLS handshake error", "source", String.valueOf(address), "err", e.getMessage()));
+        } catch (WebConfigException e) {
+            log.error("invalid --web.config.file; not starting", "file", flags.webConfigFile(), "err", e.getMessage());
             System.exit(1);
+            return;
         }
         final Map<String, String> build = Flags.buildInformation();
         log.info("starting cairn", "version", build.get("version"), "revision", build.get("revision"),
@@ -56,6 +61,8 @@ public final class CairnMain {
         final CairnServer server = new CairnServer(log, new Routes(flags.routePrefix(), flags.telemetryPath()),
                 switches, flags.limits(), flags.statusFlags(), statusBuildInformation(build),
                 new SelfMetrics(build.get("version"), build.get("revision"), build.get("branch")));
+        server.web(web);
+        log.info(web.tlsEnabled() ? "TLS is enabled." : "TLS is disabled.", "http2", false);
         final List<InetSocketAddress> addresses = socketAddresses(flags.listenAddresses());
         try {
             if (flags.persistenceFile().isEmpty()) {

@@ -4,6 +4,7 @@ import io.cairn.core.journal.CorruptStateException;
 import io.cairn.core.store.GroupStore;
 import io.cairn.core.store.StoreJournal;
 import io.cairn.server.http.GatewayContext;
+import io.cairn.server.auth.WebSecurity;
 import io.cairn.server.http.GatewayInitializer;
 import io.cairn.server.http.Limits;
 import io.cairn.server.http.Routes;
@@ -49,6 +50,7 @@ public final class CairnServer {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final CountDownLatch quitRequested = new CountDownLatch(1);
     private boolean stopping;
+    private WebSecurity web = WebSecurity.NONE;
 
     public CairnServer(Log log, Routes routes, Switches switches, Limits limits, Map<String, String> statusFlags,
                        Map<String, String> buildInformation, SelfMetrics selfMetrics) {
@@ -65,6 +67,11 @@ public final class CairnServer {
         this.store.limits(limits.maxGroups(), limits.maxSeries());
         this.gateway = new GatewayContext(store, routes, switches, limits, selfMetrics, log, statusFlags,
                 buildInformation, System.currentTimeMillis(), quitRequested::countDown);
+    }
+
+    /** TLS, basic auth and extra headers of {@code --web.config.file} for connections accepted from now on. */
+    public void web(WebSecurity web) {
+        this.web = web;
     }
 
     /** Starts the writer and binds every address; throws when one cannot be bound. */
@@ -95,7 +102,7 @@ public final class CairnServer {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-                .childHandler(new GatewayInitializer(gateway));
+                .childHandler(new GatewayInitializer(gateway, web));
         for (InetSocketAddress address : addresses) {
             final Channel channel = bootstrap.bind(address).sync().channel();
             listeners.add(channel);

@@ -140,9 +140,9 @@ public final class Flags {
                     "Address to listen on for pushes, scrapes, the API and the web UI, as [host]:port."
                             + " Repeat the flag to listen on several addresses.", true),
             new Flag(CONFIG_FILE, Kind.STRING, "",
-                    "[EXPERIMENTAL] Path to a web configuration file (exporter-toolkit format) that can enable"
-                            + " TLS, basic authentication and rate limiting. Empty: plain HTTP, no authentication."
-                            + " Not supported yet: Cairn refuses to start when it is given.",
+                    "[EXPERIMENTAL] Path to a web configuration file (exporter-toolkit format, as the Pushgateway"
+                            + " reads it) that can enable TLS, client certificates, basic authentication and extra"
+                            + " response headers. Read once at start. Empty: plain HTTP, no authentication.",
                     true),
             new Flag(TELEMETRY_PATH, Kind.STRING, "/metrics",
                     "Path where the pushed metrics and Cairn's own metrics are scraped. Pushes always go to"

@@ -1,5 +1,6 @@
 package io.cairn.server.http;
 
+import io.cairn.server.auth.WebSecurity;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -11,17 +12,20 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The pipeline of a gateway connection: idle and read deadlines, the HTTP/1.1 codec (request line and headers
- * bounded by {@code --web.max-header-bytes}), then {@link GatewayHandler}. Bodies are not aggregated: pushes
+ * The pipeline of a gateway connection: TLS when configured, idle and read deadlines, the HTTP/1.1 codec (request
+ * line and headers bounded by {@code --web.max-header-bytes}), basic auth and extra headers when configured
+ * ({@code --web.config.file}), then {@link GatewayHandler}. Bodies are not aggregated: pushes
  * stream into the parser. Beyond {@code --web.max-connections} a new connection is closed at once.
  */
 public final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     static final int MAX_CHUNK_BYTES = 64 * 1024;
 
     private final GatewayContext gateway;
+    private final WebSecurity web;
 
-    public GatewayInitializer(GatewayContext gateway) {
+    public GatewayInitializer(GatewayContext gateway, WebSecurity web) {
         this.gateway = gateway;
+        this.web = web;
     }
 
     @Override
@@ -43,6 +47,7 @@ public final class GatewayInitializer extends ChannelInitializer<SocketChannel> 
         p.addLast("deadline", new ReadDeadlineHandler(limits.readTimeoutNs(), gateway.selfMetrics));
         final int headerBytes = (int) Math.min(Integer.MAX_VALUE, limits.maxHeaderBytes());
         p.addLast("http", new HttpServerCodec(headerBytes, headerBytes, MAX_CHUNK_BYTES));
+        web.configure(p); // TLS first, headers and basic auth after the codec (--web.config.file)
         p.addLast("gateway", new GatewayHandler(gateway));
     }
 }

@@ -39,6 +39,13 @@ public final class HttpErrors {
         return response;
     }
 
+    /** exporter-toolkit's answer to missing or wrong basic-auth credentials. */
+    public static FullHttpResponse unauthorized() {
+        final FullHttpResponse response = error(HttpResponseStatus.UNAUTHORIZED, "Unauthorized");
+        response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Basic");
+        return response;
+    }
+
     public static FullHttpResponse notFound() {
         return error(HttpResponseStatus.NOT_FOUND, NOT_FOUND_TEXT);
     }

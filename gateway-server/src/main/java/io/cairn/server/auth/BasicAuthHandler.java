@@ -1,0 +1,281 @@
+package io.cairn.server.auth;
+
+import at.favre.lib.crypto.bcrypt.BCrypt;
+import at.favre.lib.crypto.bcrypt.LongPasswordStrategies;
+import io.cairn.server.http.HttpErrors;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * HTTP basic authentication as exporter-toolkit's {@code webHandler} does it, between the HTTP codec and the gateway:
+ * a request whose {@code Authorization: Basic} credentials match a {@code basic_auth_users} bcrypt hash passes on
+ * untouched; any other (no header, another scheme, bad base64, no {@code :}, unknown user, wrong password) is
+ * answered {@code 401 Unauthorized} with {@code WWW-Authenticate: Basic} and Go's {@code http.Error} body
+ * {@code "Unauthorized\n"}, and its body is read and released.
+ *
+ * <p>Pipelining: a 401 must not overtake the response of an earlier request still being answered downstream, so the
+ * handler counts requests it passed on until their last response content is written, and holds a 401 (and whatever
+ * arrives after it) until then. A request that asked for {@code 100-continue} gets its 401 with {@code Connection:
+ * close}, as Go closes when it never sent the 100.
+ *
+ * <p>One instance per connection; the {@link Credentials} (users and check cache) are shared.
+ */
+public final class BasicAuthHandler extends ChannelDuplexHandler {
+    static final String UNAUTHORIZED_TEXT = "Unauthorized";
+
+    private final Credentials credentials;
+    /** Requests passed on whose response is not fully written yet. */
+    private int inFlight;
+    /** Messages (and {@link Rejection}s) that wait behind a 401 held for an earlier response; in arrival order. */
+    private final ArrayDeque<Object> held = new ArrayDeque<>();
+    /** The body of a rejected request is being dropped. */
+    private boolean discarding;
+    /** A 401 closed the connection: everything after it is dropped. */
+    private boolean closing;
+    private boolean draining;
+
+    public BasicAuthHandler(Credentials credentials) {
+        this.credentials = credentials;
+    }
+
+    /** A 401 to be written, in its place among the held messages. */
+    private static final class Rejection {
+        final boolean keepAlive;
+
+        Rejection(boolean keepAlive) {
+            this.keepAlive = keepAlive;
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpRequest) {
+            final HttpRequest request = (HttpRequest) msg;
+            // a request the codec could not decode is the gateway's to answer (400), as Go answers it before auth
+            if (request.decoderResult().isSuccess()
+                    && !credentials.authorized(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
+                final boolean keepAlive = HttpUtil.isKeepAlive(request) && !HttpUtil.is100ContinueExpected(request);
+                discarding = !(msg instanceof LastHttpContent);
+                ReferenceCountUtil.release(msg);
+                reject(ctx, new Rejection(keepAlive));
+                return;
+            }
+            discarding = false;
+        } else if (discarding && msg instanceof HttpContent) {
+            discarding = !(msg instanceof LastHttpContent);
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (!held.isEmpty()) {
+            held.add(msg);
+            return;
+        }
+        forward(ctx, msg);
+    }
+
+    private void forward(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpRequest) {
+            inFlight++;
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    private void reject(ChannelHandlerContext ctx, Rejection rejection) {
+        if (inFlight == 0 && held.isEmpty()) {
+            write401(ctx, rejection);
+        } else {
+            held.add(rejection);
+        }
+    }
+
+    private void write401(ChannelHandlerContext ctx, Rejection rejection) {
+        final FullHttpResponse response = HttpErrors.unauthorized();
+        if (rejection.keepAlive) {
+            ctx.writeAndFlush(response);
+        } else {
+            closing = true;
+            releaseHeld();
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        final boolean endsResponse = msg instanceof LastHttpContent && !(msg instanceof HttpResponse
+                && ((HttpResponse) msg).status().codeClass() == HttpStatusClass.INFORMATIONAL);
+        ctx.write(msg, promise);
+        if (endsResponse && inFlight > 0) {
+            inFlight--;
+            drain(ctx);
+        }
+    }
+
+    /** Passes on the held messages in order, stopping at a 401 that still has a response to wait for. */
+    private void drain(ChannelHandlerContext ctx) {
+        if (draining) {
+            return; // a response written synchronously while a held request was passed on
+        }
+        draining = true;
+        try {
+            while (!held.isEmpty() && !closing) {
+                final Object next = held.peek();
+                if (next instanceof Rejection) {
+                    if (inFlight > 0) {
+                        return;
+                    }
+                    held.poll();
+                    write401(ctx, (Rejection) next);
+                } else {
+                    held.poll();
+                    forward(ctx, next);
+                }
+            }
+        } finally {
+            draining = false;
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        releaseHeld();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releaseHeld();
+    }
+
+    private void releaseHeld() {
+        Object msg;
+        while ((msg = held.poll()) != null) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /**
+     * The {@code basic_auth_users} and the outcomes of past bcrypt checks, shared by all connections. Like
+     * exporter-toolkit's {@code cache} (since the CVE-2022-46146 fix) an outcome is keyed by user, hash and password,
+     * so a cached success never lets another password in; at {@value #CACHE_SIZE} entries about a tenth are evicted.
+     * A miss runs bcrypt on the calling event loop (tens of milliseconds at cost 10).
+     */
+    public static final class Credentials {
+        static final int CACHE_SIZE = 100;
+        /**
+         * exporter-toolkit's hash of "fakepassword", checked for unknown users so that a request's duration does not
+         * tell whether the user exists.
+         */
+        static final String FAKE_HASH = "$2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi";
+        private static final HexFormat HEX = HexFormat.of();
+        private static final BCrypt.Verifyer BCRYPT = BCrypt.verifyer(BCrypt.Version.VERSION_2A,
+                LongPasswordStrategies.truncate(BCrypt.Version.VERSION_2A)); // Go uses the first 72 bytes
+
+        private final Map<String, String> users;
+        private final ConcurrentHashMap<String, Boolean> cache = new ConcurrentHashMap<>();
+
+        public Credentials(Map<String, String> users) {
+            this.users = Map.copyOf(users);
+        }
+
+        /** Whether there are users at all; none means no authentication. */
+        public boolean enabled() {
+            return !users.isEmpty();
+        }
+
+        /** Whether an {@code Authorization} header value (null: none) carries a user's right password. */
+        public boolean authorized(String authorization) {
+            if (authorization == null) {
+                return false;
+            }
+            // Go's parseBasicAuth: "Basic " in any case, then standard padded base64 of "user:password"
+            if (authorization.length() < 6 || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+                return false;
+            }
+            final String encoded = authorization.substring(6);
+            final byte[] decoded;
+            try {
+                if (encoded.length() % 4 != 0) {
+                    return false;
+                }
+                decoded = Base64.getDecoder().decode(encoded);
+            } catch (IllegalArgumentException e) {
+                return false;
+            }
+            int colon = -1;
+            for (int i = 0; i < decoded.length; i++) {
+                if (decoded[i] == ':') {
+                    colon = i;
+                    break;
+                }
+            }
+            if (colon < 0) {
+                return false;
+            }
+            final String user = new String(decoded, 0, colon, StandardCharsets.UTF_8);
+            final byte[] password = Arrays.copyOfRange(decoded, colon + 1, decoded.length);
+            final String hash = users.get(user);
+            final boolean known = hash != null;
+            final String checked = known ? hash : FAKE_HASH;
+            final String key = HEX.formatHex(decoded, 0, colon) + ':' + HEX.formatHex(checked.getBytes(
+                    StandardCharsets.UTF_8)) + ':' + HEX.formatHex(password);
+            Boolean ok = cache.get(key);
+            if (ok == null) {
+                final boolean verified = verify(password, checked); // also for unknown users: same time
+                ok = known && verified;
+                makeRoom();
+                cache.put(key, ok);
+            }
+            return ok;
+        }
+
+        private static boolean verify(byte[] password, String hash) {
+            try {
+                return BCRYPT.verify(password, hash.getBytes(StandardCharsets.UTF_8)).verified;
+            } catch (IllegalArgumentException e) {
+                return false; // a password bcrypt cannot take (e.g. empty without a terminator)
+            }
+        }
+
+        private void makeRoom() {
+            if (cache.size() < CACHE_SIZE) {
+                return;
+            }
+            // the map's iteration order follows key hashes, which spread like upstream's random picks
+            int toDelete = Math.max(1, cache.size() / 10);
+            for (Iterator<String> it = cache.keySet().iterator(); it.hasNext() && toDelete-- >= 0; ) {
+                it.next();
+                it.remove();
+            }
+        }
+
+        int cacheSize() {
+            return cache.size();
+        }
+    }
+}

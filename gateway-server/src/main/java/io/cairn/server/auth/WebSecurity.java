@@ -1,0 +1,111 @@
+package io.cairn.server.auth;
+
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslContext;
+
+import java.net.SocketAddress;
+import java.nio.file.Path;
+import java.util.function.BiConsumer;
+
+import javax.net.ssl.SSLException;
+
+/**
+ * What {@code --web.config.file} adds to every connection: TLS in front of the HTTP codec, then the extra response
+ * headers and basic authentication between the codec and the gateway. Built once at start (a bad file is refused
+ * then, with exporter-toolkit's message); {@link #configure} is called for each new channel.
+ */
+public final class WebSecurity {
+    /** No {@code --web.config.file}: plain HTTP, nothing added. */
+    public static final WebSecurity NONE = new WebSecurity(WebConfig.NONE, null, (address, cause) -> { });
+
+    private final WebConfig config;
+    private final SslContext ssl;
+    private final ResponseHeadersHandler headers;
+    private final BasicAuthHandler.Credentials credentials;
+    private final TlsFailureHandler tlsFailures;
+
+    private WebSecurity(WebConfig config, SslContext ssl, BiConsumer<SocketAddress, Throwable> onTlsError) {
+        this.config = config;
+        this.ssl = ssl;
+        this.headers = config.headers().isEmpty() ? null : new ResponseHeadersHandler(config.headers());
+        this.credentials = config.users().isEmpty() ? null : new BasicAuthHandler.Credentials(config.users());
+        this.tlsFailures = new TlsFailureHandler(onTlsError);
+    }
+
+    /**
+     * The same configuration, telling {@code onTlsError} about each connection closed for a failed handshake or a
+     * TLS error (Go logs these as {@code http: TLS handshake error from <address>: <error>}); by default they are
+     * closed silently instead of reaching the gateway handler as unexpected errors.
+     */
+    public WebSecurity onTlsError(BiConsumer<SocketAddress, Throwable> onTlsError) {
+        return new WebSecurity(config, ssl, onTlsError);
+    }
+
+    /** Reads and checks the file, loads the key pair and CAs; an empty name is {@link #NONE}. */
+    public static WebSecurity load(String file) throws WebConfigException {
+        return file.isEmpty() ? NONE : of(WebConfig.load(Path.of(file)));
+    }
+
+    static WebSecurity of(WebConfig config) throws WebConfigException {
+        return new WebSecurity(config, config.tlsEnabled() ? TlsContexts.build(config) : null, (address, cause) -> { });
+    }
+
+    /**
+     * Adds this configuration's handlers to a new connection's pipeline. Call it after the HTTP codec was added and
+     * before the gateway handler: TLS goes first in the pipeline, headers and authentication after the codec.
+     */
+    public void configure(ChannelPipeline p) {
+        if (ssl != null) {
+            p.addFirst("tls", TlsContexts.newHandler(ssl, config, p.channel().alloc()));
+            p.addAfter("tls", "tls-errors", tlsFailures);
+        }
+        if (headers != null) {
+            p.addLast("headers", headers);
+        }
+        if (credentials != null) {
+            p.addLast("auth", new BasicAuthHandler(credentials));
+        }
+    }
+
+    public boolean tlsEnabled() {
+        return ssl != null;
+    }
+
+    /** {@code http_server_config.http2} as the file says it; Cairn serves HTTP/1.1 either way. */
+    public boolean http2() {
+        return config.http2();
+    }
+
+    public boolean basicAuthEnabled() {
+        return credentials != null;
+    }
+
+    public WebConfig config() {
+        return config;
+    }
+
+    /** Closes a connection on a TLS error and reports it, rather than passing it down the pipeline. */
+    @ChannelHandler.Sharable
+    private static final class TlsFailureHandler extends ChannelInboundHandlerAdapter {
+        private final BiConsumer<SocketAddress, Throwable> onTlsError;
+
+        TlsFailureHandler(BiConsumer<SocketAddress, Throwable> onTlsError) {
+            this.onTlsError = onTlsError;
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            final Throwable tls = cause instanceof DecoderException ? cause.getCause() : cause;
+            if (!(tls instanceof SSLException)) {
+                ctx.fireExceptionCaught(cause);
+                return;
+            }
+            onTlsError.accept(ctx.channel().remoteAddress(), tls);
+            ctx.close();
+        }
+    }
+}
