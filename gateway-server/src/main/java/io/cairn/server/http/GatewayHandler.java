@@ -401,7 +401,8 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
     /** Answers a request refused by a limit: the status, the message naming it, and the count of refusals. */
     private void refuse(Exchange ex, HttpResponseStatus status, String flag, String message) {
         gateway.selfMetrics.countLimitRejection(flag);
-        gateway.log.info("request refused by a limit", "limit", "--" + flag, "source", remote(), "key",
+        // debug: the counter tells operators; a client hammering a limit must not flood the log
+        gateway.log.debug("request refused by a limit", "limit", "--" + flag, "source", remote(), "key",
                 ex.key == null ? "" : ex.key.toString(), "err", message);
         respond(ex, HttpErrors.error(status, message));
     }
