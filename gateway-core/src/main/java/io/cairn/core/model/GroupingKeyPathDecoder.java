@@ -313,10 +313,16 @@ public final class GroupingKeyPathDecoder {
                 // slow path: not from an HTTP request line; encode as UTF-8.
                 final int codePoint = Character.codePointAt(raw, i);
                 i += Character.charCount(codePoint) - 1;
-                if (out.length - n < 4) {
-                    out = Arrays.copyOf(out, out.length + length + 4);
+                // room for this code point (4 bytes at most) and one byte per char still to come: the chars after
+                // it may all be bytes (found by GroupingKeyPathDecoderFuzzTest)
+                final int needed = n + 4 + (length - i - 1);
+                if (out.length < needed) {
+                    out = Arrays.copyOf(out, Math.max(needed, out.length + length + 4));
                 }
-                n = putUtf8(out, n, Character.isSurrogate((char) codePoint) ? 0xfffd : codePoint);
+                // a lone surrogate is returned as itself; (char) codePoint would also take U+1D800.. for one
+                final boolean loneSurrogate = codePoint >= Character.MIN_SURROGATE
+                        && codePoint <= Character.MAX_SURROGATE;
+                n = putUtf8(out, n, loneSurrogate ? 0xfffd : codePoint);
             }
         }
         return n == out.length ? out : Arrays.copyOf(out, n);

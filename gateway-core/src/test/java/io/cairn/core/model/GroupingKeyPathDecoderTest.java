@@ -206,6 +206,21 @@ class GroupingKeyPathDecoderTest {
         assertDecodes("/j/city/\u20ac\ud83d\ude00", false, "{city=\"€😀\",job=\"j\"}");
     }
 
+    @Test
+    void shouldMakeRoomForTheBytesAfterACharacterAboveLatin1() {
+        // found by GroupingKeyPathDecoderFuzzTest: ArrayIndexOutOfBoundsException
+        assertDecodes("/j/city/\u20acabcdefgh", false, "{city=\"€abcdefgh\",job=\"j\"}");
+        assertDecodes("/j/x/\ufffd\ufffd\ufffd" + "y".repeat(20), false,
+                "{job=\"j\",x=\"\ufffd\ufffd\ufffd" + "y".repeat(20) + "\"}");
+    }
+
+    @Test
+    void shouldKeepSupplementaryCharactersWhoseLowBitsLookLikeASurrogate() {
+        // U+1D800: (char) 0x1D800 is the surrogate 0xD800
+        assertDecodes("/j/x/\ud836\udc00", false, "{job=\"j\",x=\"\ud836\udc00\"}");
+        assertDecodes("/j/x/\ud836", false, "{job=\"j\",x=\"\ufffd\"}");
+    }
+
     private static void assertDecodes(String path, boolean utf8Names, String expected) {
         for (int run = 0; run < 2; run++) {
             String actual;

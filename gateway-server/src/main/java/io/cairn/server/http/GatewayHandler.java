@@ -175,7 +175,8 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
         }
         final String cleaned = Routes.cleanIfNeeded(path);
         if (cleaned != null) {
-            ex.early = HttpErrors.redirect(cleaned + (q < 0 ? "" : uri.substring(q)), isGet(ex.method));
+            ex.early = HttpErrors.redirect(Routes.escapePath(cleaned)
+                    + (q < 0 ? "" : Routes.escapeControls(uri.substring(q))), isGet(ex.method));
             return;
         }
         route(ex, request, rawPath, path);

@@ -109,10 +109,16 @@ public final class HttpErrors {
             response.headers().set(HttpHeaderNames.LOCATION, location);
             return response;
         }
-        final String body = "<a href=\"" + location + "\">Moved Permanently</a>.\n\n";
+        final String body = "<a href=\"" + htmlEscape(location) + "\">Moved Permanently</a>.\n\n";
         final FullHttpResponse response = text(HttpResponseStatus.MOVED_PERMANENTLY, body);
         response.headers().set(HttpHeaderNames.LOCATION, location)
                 .set(HttpHeaderNames.CONTENT_TYPE, "text/html; charset=utf-8");
         return response;
+    }
+
+    /** Go's {@code html.EscapeString}, as {@code http.Redirect} applies it to the link in its body. */
+    static String htmlEscape(String s) {
+        return s.replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;").replace(">", "&gt;")
+                .replace("\"", "&#34;");
     }
 }

@@ -64,4 +64,38 @@ public final class Routes {
         final String cleaned = sb.toString();
         return cleaned.equals(path) ? null : cleaned;
     }
+
+    /**
+     * A decoded path escaped again for a {@code Location} header, as Go's {@code url.URL.EscapedPath} does: bytes
+     * other than letters, digits, {@code -_.~} and {@code $&+,/:;=@} become {@code %XX} of their UTF-8 encoding.
+     */
+    static String escapePath(String path) {
+        final StringBuilder out = new StringBuilder(path.length() + 8);
+        for (byte b : path.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            final int c = b & 0xff;
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || "-_.~$&+,/:;=@".indexOf(c) >= 0) {
+                out.append((char) c);
+            } else {
+                out.append('%').append(HEX[c >> 4]).append(HEX[c & 0xf]);
+            }
+        }
+        return out.toString();
+    }
+
+    /** The raw query of a request with control and non-ASCII characters escaped: fit for a header. */
+    static String escapeControls(String query) {
+        final StringBuilder out = new StringBuilder(query.length());
+        for (byte b : query.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            final int c = b & 0xff;
+            if (c < 0x20 || c >= 0x7f) {
+                out.append('%').append(HEX[c >> 4]).append(HEX[c & 0xf]);
+            } else {
+                out.append((char) c);
+            }
+        }
+        return out.toString();
+    }
+
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 }

@@ -789,4 +789,15 @@ class GatewayHandlerTest {
         assertFalse(encoder.finish());
         return out.toByteArray();
     }
+
+    @Test
+    void shouldEscapeARedirectLocationAsGoDoes() {
+        // found by fuzzing: a decoded control character used to go into Location, which Netty refuses to send
+        final Answer nul = gateway.get("//%00?a=%01");
+        assertEquals(301, nul.status);
+        assertEquals("/%00?a=%01", nul.header("Location"));
+        final Answer spaced = gateway.get("/metrics//job/a%20b?x=<y>");
+        assertEquals("/metrics/job/a%20b?x=<y>", spaced.header("Location"));
+        assertTrue(spaced.text().contains("<a href=\"/metrics/job/a%20b?x=&lt;y&gt;\">"), spaced.text());
+    }
 }
