@@ -255,4 +255,18 @@ public final class GoStrings {
         }
         return true;
     }
+
+    /** The value of an ASCII hex digit, or -1: Go's {@code unhex} ({@link Character#digit} also takes fullwidth ones). */
+    public static int hexValue(int c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
+    }
 }

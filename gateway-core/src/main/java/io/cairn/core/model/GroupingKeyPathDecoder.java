@@ -299,10 +299,12 @@ public final class GroupingKeyPathDecoder {
         for (int i = 0; i < length; i++) {
             final char c = raw.charAt(i);
             if (c == '%') {
-                if (i + 2 >= length || hexValue(raw.charAt(i + 1)) < 0 || hexValue(raw.charAt(i + 2)) < 0) {
+                final int hi = i + 2 < length ? GoStrings.hexValue(raw.charAt(i + 1)) : -1;
+                final int lo = i + 2 < length ? GoStrings.hexValue(raw.charAt(i + 2)) : -1;
+                if (hi < 0 || lo < 0) {
                     throw invalidEscape(raw, i);
                 }
-                out[n++] = (byte) (hexValue(raw.charAt(i + 1)) << 4 | hexValue(raw.charAt(i + 2)));
+                out[n++] = (byte) (hi << 4 | lo);
                 i += 2;
             } else if (c < 0x20 || c == 0x7f) {
                 throw new GroupingKeyException(GroupingKeyException.Kind.MALFORMED_URI,
@@ -333,19 +335,6 @@ public final class GroupingKeyPathDecoder {
         final byte[] bytes = escape.getBytes(StandardCharsets.UTF_8);
         return new GroupingKeyException(GroupingKeyException.Kind.MALFORMED_URI,
                 "invalid URL escape " + GoStrings.quote(bytes, 0, bytes.length));
-    }
-
-    private static int hexValue(char c) {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-            return c - 'A' + 10;
-        }
-        return -1;
     }
 
     // ------------------------------------------------------------------ base64

@@ -51,6 +51,30 @@ public final class ProtoWriter {
         return bytes;
     }
 
+    /** What writes a run of protobuf fields whose size is known beforehand. */
+    @FunctionalInterface
+    public interface Fields {
+        void write(CodedOutputStream out) throws IOException;
+    }
+
+    /**
+     * Appends exactly {@code length} bytes of protobuf fields to {@code bytes}, written by {@code fields} straight
+     * into its memory. A size computed wrongly is a bug: {@code bytes} is released and the error thrown.
+     */
+    public static void writeFields(ByteBuf bytes, int length, Fields fields) {
+        final int start = bytes.writerIndex();
+        final CodedOutputStream out = CodedOutputStream.newInstance(bytes.nioBuffer(start, length));
+        try {
+            fields.write(out);
+            out.flush();
+            out.checkNoSpaceLeft();
+        } catch (IOException | IllegalStateException e) {
+            bytes.release();
+            throw new IllegalStateException("protobuf size computed wrongly", e);
+        }
+        bytes.writerIndex(start + length);
+    }
+
     /** Bytes of the varint length prefix of a delimited message of {@code length} bytes. */
     public static int lengthPrefixSize(long length) {
         return CodedOutputStream.computeUInt64SizeNoTag(length);

@@ -1,6 +1,5 @@
 package io.cairn.core.render;
 
-import com.google.protobuf.CodedOutputStream;
 import io.cairn.core.model.GoStrings;
 import io.cairn.core.model.GroupingKey;
 import io.cairn.core.model.MetricType;
@@ -13,7 +12,6 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.UnpooledByteBufAllocator;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -136,7 +134,7 @@ public final class PushEncoder {
             final int textLength = lines.readableBytes();
             final ByteBuf bytes = alloc.directBuffer(textLength + protoLength, textLength + protoLength);
             bytes.writeBytes(lines, lines.readerIndex(), textLength);
-            writeProto(bytes, protoLength, out -> {
+            ProtoWriter.writeFields(bytes, protoLength, out -> {
                 for (int i = 0; i < n; i++) {
                     final SanitizedMetric sm = metrics.get(i);
                     ProtoWriter.writeMetricField(out, type, sm.names, sm.values, sm.metric, protoSizes[i]);
@@ -153,26 +151,6 @@ public final class PushEncoder {
             rejection = TIMESTAMPS_REJECTED;
         }
         return new EncodedPush(encoded.toArray(new EncodedFamily[0]), rejection);
-    }
-
-    /** What writes the protobuf part of a chunk. */
-    private interface ProtoBody {
-        void write(CodedOutputStream out) throws IOException;
-    }
-
-    /** Appends exactly {@code length} bytes of protobuf to {@code bytes}, written by {@code body}. */
-    private static void writeProto(ByteBuf bytes, int length, ProtoBody body) {
-        final int start = bytes.writerIndex();
-        final CodedOutputStream out = CodedOutputStream.newInstance(bytes.nioBuffer(start, length));
-        try {
-            body.write(out);
-            out.flush();
-            out.checkNoSpaceLeft();
-        } catch (IOException | IllegalStateException e) {
-            bytes.release();
-            throw new IllegalStateException("protobuf size computed wrongly", e);
-        }
-        bytes.writerIndex(start + length);
     }
 
     /** Encodes the gauge {@code push_time_seconds} or {@code push_failure_time_seconds} of a group. */
@@ -211,7 +189,7 @@ public final class PushEncoder {
         final int textLength = text.readableBytes();
         final ByteBuf bytes = alloc.directBuffer(textLength + protoLength, textLength + protoLength);
         bytes.writeBytes(text);
-        writeProto(bytes, protoLength,
+        ProtoWriter.writeFields(bytes, protoLength,
                 out -> ProtoWriter.writeMetricField(out, MetricType.GAUGE, names, values, metric, size));
         return new EncodedFamily(name, MetricType.GAUGE, help, bytes, textLength, new long[] {hash}, new int[] {0});
     }

@@ -41,6 +41,15 @@ public final class TextWriter {
 
     private static void writeEscaped(ByteBuf out, String s, boolean quote) {
         final StringBuilder sb = new StringBuilder(s.length() + 8);
+        appendEscaped(sb, s, quote);
+        ByteBufUtil.writeUtf8(out, sb);
+    }
+
+    /**
+     * Appends {@code s} escaped as expfmt escapes it: backslash and newline always, the double quote too when
+     * {@code quote} (label values; HELP texts keep it).
+     */
+    public static void appendEscaped(StringBuilder sb, String s, boolean quote) {
         for (int i = 0; i < s.length(); i++) {
             final char c = s.charAt(i);
             if (c == '\\') {
@@ -53,7 +62,6 @@ public final class TextWriter {
                 sb.append(c);
             }
         }
-        ByteBufUtil.writeUtf8(out, sb);
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.cairn.core.scrape;
 
-import com.google.protobuf.CodedOutputStream;
 import io.cairn.core.model.MalformedPushException;
 import io.cairn.core.model.PushContent;
 import io.cairn.core.model.PushedFamily;
@@ -98,19 +97,11 @@ final class OwnRenderer {
         final ByteBuf out = alloc.directBuffer(size, size);
         ProtoWriter.writeLengthPrefix(out, length);
         out.writeBytes(header);
-        final int start = out.writerIndex();
-        final CodedOutputStream coded = CodedOutputStream.newInstance(out.nioBuffer(start, ownLength));
-        try {
+        ProtoWriter.writeFields(out, ownLength, coded -> {
             for (int i = 0; i < n; i++) {
                 ProtoWriter.writeMetricField(coded, own.type(), names[i], values[i], family.metric(i), sizes[i]);
             }
-            coded.flush();
-            coded.checkNoSpaceLeft();
-        } catch (IOException e) {
-            out.release();
-            throw new IllegalStateException("protobuf size computed wrongly", e);
-        }
-        out.writerIndex(start + ownLength);
+        });
         if (pushed != null) {
             pushed.chunks().forEach(chunk -> out.writeBytes(chunk.bytes(), chunk.textLength(), chunk.protoLength()));
         }

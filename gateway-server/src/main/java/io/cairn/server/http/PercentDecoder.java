@@ -1,5 +1,7 @@
 package io.cairn.server.http;
 
+import io.cairn.core.model.GoStrings;
+
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
@@ -24,8 +26,8 @@ final class PercentDecoder {
                 if (i + 2 >= raw.length()) {
                     return null;
                 }
-                final int hi = Character.digit(raw.charAt(i + 1), 16);
-                final int lo = Character.digit(raw.charAt(i + 2), 16);
+                final int hi = GoStrings.hexValue(raw.charAt(i + 1));
+                final int lo = GoStrings.hexValue(raw.charAt(i + 2));
                 if (hi < 0 || lo < 0) {
                     return null;
                 }

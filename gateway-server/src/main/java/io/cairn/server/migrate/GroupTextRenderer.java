@@ -1,5 +1,6 @@
 package io.cairn.server.migrate;
 
+import io.cairn.core.render.TextWriter;
 import io.cairn.server.migrate.Group.Family;
 import io.cairn.server.migrate.Group.Point;
 import io.cairn.server.migrate.Group.Series;
@@ -40,7 +41,7 @@ final class GroupTextRenderer {
         final String name = family.name();
         if (!family.help().isEmpty()) {
             sb.append("# HELP ").append(name).append(' ');
-            appendEscaped(sb, family.help(), false);
+            TextWriter.appendEscaped(sb, family.help(), false);
             sb.append('\n');
         }
         sb.append("# TYPE ").append(name).append(' ').append(family.type().textName()).append('\n');
@@ -71,15 +72,9 @@ final class GroupTextRenderer {
         sb.append(name);
         if (!labels.isEmpty() || extraName != null) {
             sb.append('{');
-            String separator = "";
-            for (Map.Entry<String, String> label : labels.entrySet()) {
-                sb.append(separator).append(label.getKey()).append("=\"");
-                appendEscaped(sb, label.getValue(), true);
-                sb.append('"');
-                separator = ",";
-            }
+            appendLabels(sb, labels);
             if (extraName != null) {
-                sb.append(separator).append(extraName).append("=\"").append(extraValue).append('"');
+                sb.append(labels.isEmpty() ? "" : ",").append(extraName).append("=\"").append(extraValue).append('"');
             }
             sb.append('}');
         }
@@ -89,29 +84,18 @@ final class GroupTextRenderer {
     /** {@code {instance="i",job="j"}}, values escaped as in the text format; {@code {}} for no labels. */
     static String labelSet(Map<String, String> labels) {
         final StringBuilder sb = new StringBuilder("{");
-        String separator = "";
-        for (Map.Entry<String, String> label : labels.entrySet()) {
-            sb.append(separator).append(label.getKey()).append("=\"");
-            appendEscaped(sb, label.getValue(), true);
-            sb.append('"');
-            separator = ",";
-        }
+        appendLabels(sb, labels);
         return sb.append('}').toString();
     }
 
-    /** Text format 0.0.4 escapes: {@code \\} and {@code \n} everywhere, {@code \"} in label values only. */
-    static void appendEscaped(StringBuilder sb, String s, boolean labelValue) {
-        for (int i = 0; i < s.length(); i++) {
-            final char c = s.charAt(i);
-            if (c == '\\') {
-                sb.append("\\\\");
-            } else if (c == '\n') {
-                sb.append("\\n");
-            } else if (c == '"' && labelValue) {
-                sb.append("\\\"");
-            } else {
-                sb.append(c);
-            }
+    /** {@code instance="i",job="j"}: the labels without braces, values escaped. */
+    private static void appendLabels(StringBuilder sb, Map<String, String> labels) {
+        String separator = "";
+        for (Map.Entry<String, String> label : labels.entrySet()) {
+            sb.append(separator).append(label.getKey()).append("=\"");
+            TextWriter.appendEscaped(sb, label.getValue(), true);
+            sb.append('"');
+            separator = ",";
         }
     }
 }

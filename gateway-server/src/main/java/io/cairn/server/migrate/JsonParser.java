@@ -1,5 +1,7 @@
 package io.cairn.server.migrate;
 
+import io.cairn.core.model.GoStrings;
+
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -244,7 +246,7 @@ final class JsonParser {
     private int hex4Digits() throws JsonException {
         int value = 0;
         for (int i = 0; i < 4; i++) {
-            final int digit = hexValue(peek());
+            final int digit = GoStrings.hexValue(peek());
             if (digit < 0) {
                 throw error("four hex digits after \\u");
             }
@@ -252,20 +254,6 @@ final class JsonParser {
             pos++;
         }
         return value;
-    }
-
-    /** ASCII hex digits only ({@link Character#digit} also takes fullwidth ones). */
-    private static int hexValue(int c) {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-            return c - 'A' + 10;
-        }
-        return -1;
     }
 
     private BigDecimal number() throws JsonException {
