@@ -158,68 +158,8 @@ class ProtobufGoldenTest {
     @SuppressWarnings("unchecked")
     private static void assertTextScrape(String name, Map<String, Object> golden, GatewayHarness gateway,
                                          int groups) {
-        final List<TextFamily> expected = TextFamily.split((List<String>) golden.get("metrics"));
-        final List<TextFamily> actual = TextFamily.split(gateway.scrapeFiltered());
-
-        assertEquals(TextFamily.names(expected), TextFamily.names(actual), name + ": text families");
-        for (int i = 0; i < expected.size(); i++) {
-            final TextFamily e = expected.get(i);
-            final TextFamily a = actual.get(i);
-            assertEquals(e.header, a.header, name + ": HELP/TYPE of " + e.name);
-            assertEquals(sorted(e.samples), sorted(a.samples), name + ": samples of " + e.name);
-            if (groups == 1) {
-                assertEquals(e.samples, a.samples, name + ": sample order of " + e.name);
-            }
-        }
-    }
-
-    /** One family of a filtered text scrape: its HELP/TYPE lines and its sample lines. */
-    private static final class TextFamily {
-        final String name;
-        final List<String> header = new ArrayList<>();
-        final List<String> samples = new ArrayList<>();
-
-        TextFamily(String name) {
-            this.name = name;
-        }
-
-        static List<TextFamily> split(List<String> lines) {
-            final List<TextFamily> families = new ArrayList<>();
-            TextFamily current = null;
-            for (String line : lines) {
-                if (line.startsWith("# HELP ") || line.startsWith("# TYPE ")) {
-                    final String rest = line.substring(7);
-                    final int space = rest.indexOf(' ');
-                    final String name = space < 0 ? rest : rest.substring(0, space);
-                    if (current == null || !current.name.equals(name) || !current.samples.isEmpty()) {
-                        current = new TextFamily(name);
-                        families.add(current);
-                    }
-                    current.header.add(line);
-                } else {
-                    if (current == null) {
-                        current = new TextFamily("");
-                        families.add(current);
-                    }
-                    current.samples.add(line);
-                }
-            }
-            return families;
-        }
-
-        static List<String> names(List<TextFamily> families) {
-            final List<String> names = new ArrayList<>();
-            for (TextFamily family : families) {
-                names.add(family.name);
-            }
-            return names;
-        }
-    }
-
-    private static List<String> sorted(List<String> lines) {
-        final List<String> copy = new ArrayList<>(lines);
-        copy.sort(null);
-        return copy;
+        GoldenScrapeTest.assertSameScrape(name, (List<String>) golden.get("metrics"), gateway.scrapeFiltered(),
+                groups);
     }
 
     // ------------------------------------------------------------------ protobuf scrape
