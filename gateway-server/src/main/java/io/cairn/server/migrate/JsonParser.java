@@ -29,7 +29,7 @@ import java.util.Map;
  * <p>Errors are {@link JsonException}s that name the line, column and byte offset, what was expected and what was
  * found.
  */
-final class JsonParser {
+public final class JsonParser {
     /** Deeper than anything {@code /api/v1/metrics} writes (6 levels), shallow enough for any thread stack. */
     static final int MAX_DEPTH = 64;
 
@@ -42,7 +42,7 @@ final class JsonParser {
     }
 
     /** The value of a whole body. */
-    static Object parse(byte[] body) throws JsonException {
+    public static Object parse(byte[] body) throws JsonException {
         final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -56,7 +56,7 @@ final class JsonParser {
     }
 
     /** The value of a whole text. */
-    static Object parse(String text) throws JsonException {
+    public static Object parse(String text) throws JsonException {
         final JsonParser parser = new JsonParser(text);
         parser.skipWhitespace();
         final Object value = parser.value();
@@ -390,7 +390,7 @@ final class JsonParser {
     }
 
     /** A body that is not JSON; the message says where and why. */
-    static final class JsonException extends Exception {
+    public static final class JsonException extends Exception {
         private static final long serialVersionUID = 1L;
 
         JsonException(String message) {

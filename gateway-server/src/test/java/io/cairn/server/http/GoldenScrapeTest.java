@@ -1,6 +1,7 @@
 package io.cairn.server.http;
 
 import io.cairn.core.testing.LeakRecorder;
+import io.cairn.server.migrate.JsonParser;
 import io.netty.handler.codec.http.HttpMethod;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -52,8 +53,8 @@ class GoldenScrapeTest {
     @SuppressWarnings("unchecked")
     private static List<Object> recordedCases() throws IOException {
         try (InputStream in = GoldenScrapeTest.class.getResourceAsStream(RESOURCE)) {
-            final Map<String, Object> root = (Map<String, Object>) new Json(
-                    new String(in.readAllBytes(), StandardCharsets.UTF_8)).value();
+            final Map<String, Object> root = (Map<String, Object>) json(
+                    new String(in.readAllBytes(), StandardCharsets.UTF_8));
             assertTrue(String.valueOf(root.get("recorded_against")).contains("1.5.1"));
             return (List<Object>) root.get("cases");
         }
@@ -164,148 +165,14 @@ class GoldenScrapeTest {
         return copy;
     }
 
-    // ------------------------------------------------------------------ a minimal JSON reader for the resource
+    // ------------------------------------------------------------------ the recorded resources
 
-    /** Objects as {@link LinkedHashMap}, arrays as {@link List}, numbers as {@link Double}. */
-    static final class Json {
-        private final String text;
-        private int pos;
-
-        Json(String text) {
-            this.text = text;
-        }
-
-        Object value() {
-            skipBlanks();
-            final char c = text.charAt(pos);
-            switch (c) {
-                case '{':
-                    return object();
-                case '[':
-                    return array();
-                case '"':
-                    return string();
-                case 't':
-                    return literal("true", Boolean.TRUE);
-                case 'f':
-                    return literal("false", Boolean.FALSE);
-                case 'n':
-                    return literal("null", null);
-                default:
-                    return number();
-            }
-        }
-
-        private Map<String, Object> object() {
-            final Map<String, Object> map = new LinkedHashMap<>();
-            pos++;
-            skipBlanks();
-            if (text.charAt(pos) == '}') {
-                pos++;
-                return map;
-            }
-            for (;;) {
-                skipBlanks();
-                final String key = string();
-                skipBlanks();
-                expect(':');
-                map.put(key, value());
-                skipBlanks();
-                if (text.charAt(pos) == ',') {
-                    pos++;
-                } else {
-                    expect('}');
-                    return map;
-                }
-            }
-        }
-
-        private List<Object> array() {
-            final List<Object> list = new ArrayList<>();
-            pos++;
-            skipBlanks();
-            if (text.charAt(pos) == ']') {
-                pos++;
-                return list;
-            }
-            for (;;) {
-                list.add(value());
-                skipBlanks();
-                if (text.charAt(pos) == ',') {
-                    pos++;
-                } else {
-                    expect(']');
-                    return list;
-                }
-            }
-        }
-
-        private String string() {
-            expect('"');
-            final StringBuilder sb = new StringBuilder();
-            for (;;) {
-                final char c = text.charAt(pos++);
-                if (c == '"') {
-                    return sb.toString();
-                }
-                if (c != '\\') {
-                    sb.append(c);
-                    continue;
-                }
-                final char e = text.charAt(pos++);
-                switch (e) {
-                    case 'n':
-                        sb.append('\n');
-                        break;
-                    case 't':
-                        sb.append('\t');
-                        break;
-                    case 'r':
-                        sb.append('\r');
-                        break;
-                    case 'b':
-                        sb.append('\b');
-                        break;
-                    case 'f':
-                        sb.append('\f');
-                        break;
-                    case 'u':
-                        sb.append((char) Integer.parseInt(text.substring(pos, pos + 4), 16));
-                        pos += 4;
-                        break;
-                    default:
-                        sb.append(e);
-                }
-            }
-        }
-
-        private Object number() {
-            final int start = pos;
-            while (pos < text.length() && "+-0123456789.eE".indexOf(text.charAt(pos)) >= 0) {
-                pos++;
-            }
-            return Double.parseDouble(text.substring(start, pos));
-        }
-
-        private Object literal(String word, Object value) {
-            if (!text.startsWith(word, pos)) {
-                throw new IllegalArgumentException("bad JSON at " + pos);
-            }
-            pos += word.length();
-            return value;
-        }
-
-        private void expect(char c) {
-            if (text.charAt(pos) != c) {
-                throw new IllegalArgumentException("expected " + c + " at " + pos + ", found " + text.charAt(pos));
-            }
-            pos++;
-        }
-
-        private void skipBlanks() {
-            while (pos < text.length() && Character.isWhitespace(text.charAt(pos))) {
-                pos++;
-            }
+    /** A recorded JSON document, read with the migration's strict parser. */
+    static Object json(String text) {
+        try {
+            return JsonParser.parse(text);
+        } catch (JsonParser.JsonException e) {
+            throw new AssertionError("the recorded JSON does not parse: " + e.getMessage(), e);
         }
     }
 }

@@ -90,8 +90,8 @@ class ProtobufGoldenTest {
     @SuppressWarnings("unchecked")
     private static List<Object> recordedCases() throws IOException {
         try (InputStream in = ProtobufGoldenTest.class.getResourceAsStream(RESOURCE)) {
-            final Map<String, Object> root = (Map<String, Object>) new GoldenScrapeTest.Json(
-                    new String(in.readAllBytes(), StandardCharsets.UTF_8)).value();
+            final Map<String, Object> root = (Map<String, Object>) GoldenScrapeTest.json(
+                    new String(in.readAllBytes(), StandardCharsets.UTF_8));
             assertTrue(String.valueOf(root.get("recorded_against")).contains("1.5.1"));
             return (List<Object>) root.get("cases");
         }
@@ -218,9 +218,9 @@ class ProtobufGoldenTest {
         final String expected = (String) golden.get("api");
         final String actual = maskApi(answer.text());
 
-        final Map<String, Object> e = (Map<String, Object>) new GoldenScrapeTest.Json(expected).value();
-        final Map<String, Object> a = (Map<String, Object>) new GoldenScrapeTest.Json(actual).value();
-        final Object unsorted = new GoldenScrapeTest.Json(actual).value();
+        final Map<String, Object> e = (Map<String, Object>) GoldenScrapeTest.json(expected);
+        final Map<String, Object> a = (Map<String, Object>) GoldenScrapeTest.json(actual);
+        final Object unsorted = GoldenScrapeTest.json(actual);
         // the recorder put Go's groups (map order) in order of their labels; Cairn writes them by grouping key. Go
         // lists a group's series in pushed order, Cairn in expfmt's order (docs/compatibility.md): compare the
         // parsed documents with groups and series in one order
@@ -238,7 +238,7 @@ class ProtobufGoldenTest {
             }
         }
         assertEquals(e, a, name + ": /api/v1/metrics, groups and series sorted");
-        if (unsorted.equals(new GoldenScrapeTest.Json(expected).value())) {
+        if (unsorted.equals(GoldenScrapeTest.json(expected))) {
             // the same order as Go's: the bytes must match too
             assertEquals(expected, actual, name + ": /api/v1/metrics");
         }
