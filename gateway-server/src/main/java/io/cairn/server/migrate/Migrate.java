@@ -207,13 +207,9 @@ public final class Migrate {
             out.println();
             return null;
         }
-        final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
-                .timeout(Duration.ofSeconds(REQUEST_TIMEOUT_SECONDS))
+        final HttpRequest.Builder request = request(url, options.to().authorization())
                 .header("Content-Type", TEXT_CONTENT_TYPE)
                 .PUT(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-        if (options.to().authorization() != null) {
-            request.header("Authorization", options.to().authorization());
-        }
         final HttpResponse<byte[]> answer;
         try {
             answer = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -231,15 +227,20 @@ public final class Migrate {
         return "PUT " + url + " answered " + answer.statusCode() + ": " + shown(answer.body());
     }
 
+    /** A request to {@code url} with the timeout and, when the URL carried credentials, their header. */
+    private static HttpRequest.Builder request(String url, String authorization) {
+        final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(REQUEST_TIMEOUT_SECONDS));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return request;
+    }
+
     /** {@code GET /-/ready} of the new gateway: a gateway that is down or not ready fails before any push. */
     private void checkNewGatewayReady() throws MigrationException, InterruptedException {
         final String url = options.to().base() + READY_PATH;
-        final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
-                .timeout(Duration.ofSeconds(REQUEST_TIMEOUT_SECONDS))
-                .GET();
-        if (options.to().authorization() != null) {
-            request.header("Authorization", options.to().authorization());
-        }
+        final HttpRequest.Builder request = request(url, options.to().authorization()).GET();
         final HttpResponse<byte[]> answer;
         try {
             answer = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -253,13 +254,9 @@ public final class Migrate {
     }
 
     private List<Group> readOldGateway(String url) throws MigrationException, InterruptedException {
-        final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
-                .timeout(Duration.ofSeconds(REQUEST_TIMEOUT_SECONDS))
+        final HttpRequest.Builder request = request(url, options.from().authorization())
                 .header("Accept", "application/json")
                 .GET();
-        if (options.from().authorization() != null) {
-            request.header("Authorization", options.from().authorization());
-        }
         final HttpResponse<byte[]> answer;
         try {
             answer = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
