@@ -26,6 +26,9 @@ import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * HTTP basic authentication as exporter-toolkit's {@code webHandler} does it, between the HTTP codec and the gateway:
@@ -38,6 +41,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * handler counts requests it passed on until their last response content is written, and holds a 401 (and whatever
  * arrives after it) until then. A request that asked for {@code 100-continue} gets its 401 with {@code Connection:
  * close}, as Go closes when it never sent the 100.
+ *
+ * <p>A bcrypt check (an outcome not in the cache) runs off the event loop; reading the connection pauses meanwhile,
+ * and what was already read waits, in order, until the outcome is known.
  *
  * <p>One instance per connection; the {@link Credentials} (users and check cache) are shared.
  */
@@ -54,6 +60,11 @@ public final class BasicAuthHandler extends ChannelDuplexHandler {
     /** A 401 closed the connection: everything after it is dropped. */
     private boolean closing;
     private boolean draining;
+    /** A bcrypt check runs for the last request read; what arrives meanwhile waits in {@link #arrived}. */
+    private boolean checking;
+    private final ArrayDeque<Object> arrived = new ArrayDeque<>();
+    /** The handler left the pipeline (the connection closed): a check that ends now releases its request. */
+    private boolean removed;
 
     public BasicAuthHandler(Credentials credentials) {
         this.credentials = credentials;
@@ -70,6 +81,15 @@ public final class BasicAuthHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (checking) {
+            arrived.add(msg);
+            pauseReading(ctx); // again: a handler behind this one may have resumed reading meanwhile
+            return;
+        }
+        read(ctx, msg);
+    }
+
+    private void read(ChannelHandlerContext ctx, Object msg) {
         if (closing) {
             ReferenceCountUtil.release(msg);
             return;
@@ -77,13 +97,17 @@ public final class BasicAuthHandler extends ChannelDuplexHandler {
         if (msg instanceof HttpRequest) {
             final HttpRequest request = (HttpRequest) msg;
             // a request the codec could not decode is the gateway's to answer (400), as Go answers it before auth
-            if (request.decoderResult().isSuccess()
-                    && !credentials.authorized(request.headers().get(HttpHeaderNames.AUTHORIZATION))) {
-                final boolean keepAlive = HttpUtil.isKeepAlive(request) && !HttpUtil.is100ContinueExpected(request);
-                discarding = !(msg instanceof LastHttpContent);
-                ReferenceCountUtil.release(msg);
-                reject(ctx, new Rejection(keepAlive));
-                return;
+            if (request.decoderResult().isSuccess()) {
+                final String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+                final Boolean known = credentials.knownOutcome(authorization);
+                if (known == null) {
+                    check(ctx, request, authorization);
+                    return;
+                }
+                if (!known) {
+                    refuse(ctx, request);
+                    return;
+                }
             }
             discarding = false;
         } else if (discarding && msg instanceof HttpContent) {
@@ -96,6 +120,68 @@ public final class BasicAuthHandler extends ChannelDuplexHandler {
             return;
         }
         forward(ctx, msg);
+    }
+
+    /**
+     * Runs bcrypt for {@code request} on the credentials' executor, not on the event loop (whose other connections
+     * would wait tens of milliseconds), and stops reading the connection until the outcome is known.
+     */
+    private void check(ChannelHandlerContext ctx, HttpRequest request, String authorization) {
+        checking = true;
+        pauseReading(ctx);
+        try {
+            credentials.executor.execute(() -> {
+                final boolean authorized = credentials.authorized(authorization);
+                if (ctx.executor().inEventLoop()) {
+                    checked(ctx, request, authorized);
+                } else {
+                    try {
+                        ctx.executor().execute(() -> checked(ctx, request, authorized));
+                    } catch (RejectedExecutionException e) {
+                        ReferenceCountUtil.release(request); // the event loop is shutting down with its channels
+                    }
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            checked(ctx, request, false);
+        }
+    }
+
+    private void checked(ChannelHandlerContext ctx, HttpRequest request, boolean authorized) {
+        checking = false;
+        if (removed || !ctx.channel().isActive()) {
+            ReferenceCountUtil.release(request);
+            return;
+        }
+        // reading resumes first, so that a handler behind this one can pause it again while the held messages go on
+        ctx.channel().config().setAutoRead(true);
+        if (authorized) {
+            discarding = false;
+            if (held.isEmpty()) {
+                forward(ctx, request);
+            } else {
+                held.add(request);
+            }
+        } else {
+            refuse(ctx, request);
+        }
+        Object msg;
+        while (!checking && (msg = arrived.poll()) != null) {
+            read(ctx, msg);
+        }
+    }
+
+    private static void pauseReading(ChannelHandlerContext ctx) {
+        if (ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    private void refuse(ChannelHandlerContext ctx, HttpRequest request) {
+        final boolean keepAlive = HttpUtil.isKeepAlive(request) && !HttpUtil.is100ContinueExpected(request);
+        discarding = !(request instanceof LastHttpContent);
+        ReferenceCountUtil.release(request);
+        reject(ctx, new Rejection(keepAlive));
     }
 
     private void forward(ChannelHandlerContext ctx, Object msg) {
@@ -169,6 +255,7 @@ public final class BasicAuthHandler extends ChannelDuplexHandler {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
+        removed = true;
         releaseHeld();
     }
 
@@ -177,13 +264,17 @@ public final class BasicAuthHandler extends ChannelDuplexHandler {
         while ((msg = held.poll()) != null) {
             ReferenceCountUtil.release(msg);
         }
+        while ((msg = arrived.poll()) != null) {
+            ReferenceCountUtil.release(msg);
+        }
     }
 
     /**
      * The {@code basic_auth_users} and the outcomes of past bcrypt checks, shared by all connections. Like
      * exporter-toolkit's {@code cache} (since the CVE-2022-46146 fix) an outcome is keyed by user, hash and password,
      * so a cached success never lets another password in; at {@value #CACHE_SIZE} entries about a tenth are evicted.
-     * A miss runs bcrypt on the calling event loop (tens of milliseconds at cost 10).
+     * A miss runs bcrypt (tens of milliseconds at cost 10) on {@link #executor}, a few daemon threads shared by every
+     * configuration, so that reloading the web config starts no threads.
      */
     public static final class Credentials {
         static final int CACHE_SIZE = 100;
@@ -198,9 +289,16 @@ public final class BasicAuthHandler extends ChannelDuplexHandler {
 
         private final Map<String, String> users;
         private final ConcurrentHashMap<String, Boolean> cache = new ConcurrentHashMap<>();
+        final Executor executor;
 
         public Credentials(Map<String, String> users) {
+            this(users, BcryptThreads.EXECUTOR);
+        }
+
+        /** @param executor where the bcrypt checks of cache misses run */
+        Credentials(Map<String, String> users, Executor executor) {
             this.users = Map.copyOf(users);
+            this.executor = executor;
         }
 
         /** Whether there are users at all; none means no authentication. */
@@ -208,50 +306,79 @@ public final class BasicAuthHandler extends ChannelDuplexHandler {
             return !users.isEmpty();
         }
 
-        /** Whether an {@code Authorization} header value (null: none) carries a user's right password. */
+        /** Whether an {@code Authorization} header value (null: none) carries a user's right password; may run bcrypt. */
         public boolean authorized(String authorization) {
-            if (authorization == null) {
+            final Attempt attempt = Attempt.of(users, authorization);
+            if (attempt == null) {
                 return false;
             }
-            // Go's parseBasicAuth: "Basic " in any case, then standard padded base64 of "user:password"
-            if (authorization.length() < 6 || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
-                return false;
-            }
-            final String encoded = authorization.substring(6);
-            final byte[] decoded;
-            try {
-                if (encoded.length() % 4 != 0) {
-                    return false;
-                }
-                decoded = Base64.getDecoder().decode(encoded);
-            } catch (IllegalArgumentException e) {
-                return false;
-            }
-            int colon = -1;
-            for (int i = 0; i < decoded.length; i++) {
-                if (decoded[i] == ':') {
-                    colon = i;
-                    break;
-                }
-            }
-            if (colon < 0) {
-                return false;
-            }
-            final String user = new String(decoded, 0, colon, StandardCharsets.UTF_8);
-            final byte[] password = Arrays.copyOfRange(decoded, colon + 1, decoded.length);
-            final String hash = users.get(user);
-            final boolean known = hash != null;
-            final String checked = known ? hash : FAKE_HASH;
-            final String key = HEX.formatHex(decoded, 0, colon) + ':' + HEX.formatHex(checked.getBytes(
-                    StandardCharsets.UTF_8)) + ':' + HEX.formatHex(password);
-            Boolean ok = cache.get(key);
+            Boolean ok = cache.get(attempt.key);
             if (ok == null) {
-                final boolean verified = verify(password, checked); // also for unknown users: same time
-                ok = known && verified;
+                final boolean verified = verify(attempt.password, attempt.checkedHash); // unknown users too: same time
+                ok = attempt.known && verified;
                 makeRoom();
-                cache.put(key, ok);
+                cache.put(attempt.key, ok);
             }
             return ok;
+        }
+
+        /** The outcome for {@code authorization} if it needs no bcrypt check (malformed, or cached), else null. */
+        Boolean knownOutcome(String authorization) {
+            final Attempt attempt = Attempt.of(users, authorization);
+            return attempt == null ? Boolean.FALSE : cache.get(attempt.key);
+        }
+
+        /** A well-formed {@code Basic} header value, with the hash it is checked against and its cache key. */
+        private static final class Attempt {
+            final byte[] password;
+            final boolean known;
+            final String checkedHash;
+            final String key;
+
+            private Attempt(byte[] password, boolean known, String checkedHash, String key) {
+                this.password = password;
+                this.known = known;
+                this.checkedHash = checkedHash;
+                this.key = key;
+            }
+
+            /** The attempt {@code authorization} makes, or null when it is not one (no header, bad base64, ...). */
+            static Attempt of(Map<String, String> users, String authorization) {
+                if (authorization == null) {
+                    return null;
+                }
+                // Go's parseBasicAuth: "Basic " in any case, then standard padded base64 of "user:password"
+                if (authorization.length() < 6 || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+                    return null;
+                }
+                final String encoded = authorization.substring(6);
+                final byte[] decoded;
+                try {
+                    if (encoded.length() % 4 != 0) {
+                        return null;
+                    }
+                    decoded = Base64.getDecoder().decode(encoded);
+                } catch (IllegalArgumentException e) {
+                    return null;
+                }
+                int colon = -1;
+                for (int i = 0; i < decoded.length; i++) {
+                    if (decoded[i] == ':') {
+                        colon = i;
+                        break;
+                    }
+                }
+                if (colon < 0) {
+                    return null;
+                }
+                final String user = new String(decoded, 0, colon, StandardCharsets.UTF_8);
+                final byte[] password = Arrays.copyOfRange(decoded, colon + 1, decoded.length);
+                final String hash = users.get(user);
+                final String checked = hash != null ? hash : FAKE_HASH;
+                final String key = HEX.formatHex(decoded, 0, colon) + ':' + HEX.formatHex(checked.getBytes(
+                        StandardCharsets.UTF_8)) + ':' + HEX.formatHex(password);
+                return new Attempt(password, hash != null, checked, key);
+            }
         }
 
         private static boolean verify(byte[] password, String hash) {
@@ -277,5 +404,15 @@ public final class BasicAuthHandler extends ChannelDuplexHandler {
         int cacheSize() {
             return cache.size();
         }
+    }
+
+    /** The daemon threads that run bcrypt checks, created on first use. */
+    private static final class BcryptThreads {
+        static final Executor EXECUTOR = Executors.newFixedThreadPool(
+                Math.max(2, Runtime.getRuntime().availableProcessors()), runnable -> {
+                    final Thread thread = new Thread(runnable, "cairn-bcrypt");
+                    thread.setDaemon(true);
+                    return thread;
+                });
     }
 }

@@ -104,8 +104,9 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (waiting) {
             pending.add(msg);
-            if (pending.size() == MAX_PENDING_MESSAGES) {
-                // a client pipelining far ahead: leave the rest in the socket until the queue is worked off
+            if (pending.size() >= MAX_PENDING_MESSAGES && ctx.channel().config().isAutoRead()) {
+                // a client pipelining far ahead: leave the rest in the socket until the queue is worked off (checked
+                // on every message: the authentication handler in front may have resumed reading meanwhile)
                 ctx.channel().config().setAutoRead(false);
             }
             return;

@@ -3,6 +3,7 @@ package io.cairn.server.auth;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -18,6 +19,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.Base64;
 import java.util.Map;
 
@@ -100,7 +102,8 @@ class BasicAuthHandlerTest {
 
     @Test
     void shouldAnswer401AndReleaseTheBody() {
-        final EmbeddedChannel ch = new EmbeddedChannel(new BasicAuthHandler(new BasicAuthHandler.Credentials(USERS)));
+        final EmbeddedChannel ch = new EmbeddedChannel(
+                new BasicAuthHandler(new BasicAuthHandler.Credentials(USERS, Runnable::run)));
         final ByteBuf part = Unpooled.copiedBuffer("a 1\n", StandardCharsets.UTF_8);
         final ByteBuf last = Unpooled.copiedBuffer("b 2\n", StandardCharsets.UTF_8);
         assertFalse(ch.writeInbound(request(HttpMethod.POST, basic("alice:nope"))));
@@ -116,7 +119,8 @@ class BasicAuthHandlerTest {
 
     @Test
     void shouldPassAnAuthorizedRequestOnUntouched() {
-        final EmbeddedChannel ch = new EmbeddedChannel(new BasicAuthHandler(new BasicAuthHandler.Credentials(USERS)));
+        final EmbeddedChannel ch = new EmbeddedChannel(
+                new BasicAuthHandler(new BasicAuthHandler.Credentials(USERS, Runnable::run)));
         final HttpRequest request = request(HttpMethod.PUT, basic("alice:alice123"));
         final HttpContent body = new DefaultLastHttpContent(Unpooled.copiedBuffer("a 1\n", StandardCharsets.UTF_8));
         assertTrue(ch.writeInbound(request));
@@ -131,7 +135,8 @@ class BasicAuthHandlerTest {
 
     @Test
     void shouldHoldA401BehindTheResponseOfAnEarlierRequest() {
-        final EmbeddedChannel ch = new EmbeddedChannel(new BasicAuthHandler(new BasicAuthHandler.Credentials(USERS)));
+        final EmbeddedChannel ch = new EmbeddedChannel(
+                new BasicAuthHandler(new BasicAuthHandler.Credentials(USERS, Runnable::run)));
         ch.writeInbound(request(HttpMethod.GET, basic("alice:alice123")), LastHttpContent.EMPTY_LAST_CONTENT);
         ch.writeInbound(request(HttpMethod.GET, null), LastHttpContent.EMPTY_LAST_CONTENT);
         final HttpRequest third = request(HttpMethod.GET, basic("alice:alice123"));
@@ -152,7 +157,8 @@ class BasicAuthHandlerTest {
 
     @Test
     void shouldCloseAfterA401WhenTheClientWaitsFor100Continue() {
-        final EmbeddedChannel ch = new EmbeddedChannel(new BasicAuthHandler(new BasicAuthHandler.Credentials(USERS)));
+        final EmbeddedChannel ch = new EmbeddedChannel(
+                new BasicAuthHandler(new BasicAuthHandler.Credentials(USERS, Runnable::run)));
         final HttpRequest r = request(HttpMethod.PUT, null);
         r.headers().set(HttpHeaderNames.EXPECT, "100-continue").set(HttpHeaderNames.CONTENT_LENGTH, "4");
         final ByteBuf late = Unpooled.copiedBuffer("a 1\n", StandardCharsets.UTF_8);
@@ -163,6 +169,59 @@ class BasicAuthHandlerTest {
         assertFalse(ch.isOpen());
         assertEquals(0, late.refCnt());
         assertNull(ch.readInbound()); // nothing after the closing 401 reaches the gateway
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void shouldRunBcryptOffTheEventLoopAndKeepWhatArrivesMeanwhileInOrder() {
+        final ArrayDeque<Runnable> checks = new ArrayDeque<>();
+        final EmbeddedChannel ch = new EmbeddedChannel(
+                new BasicAuthHandler(new BasicAuthHandler.Credentials(USERS, checks::add)));
+        final ByteBuf wrongBody = Unpooled.copiedBuffer("a 1\n", StandardCharsets.UTF_8);
+        final HttpRequest second = request(HttpMethod.GET, basic("alice:alice123"));
+        ch.writeInbound(request(HttpMethod.PUT, basic("alice:wrong")), new DefaultLastHttpContent(wrongBody),
+                second, LastHttpContent.EMPTY_LAST_CONTENT);
+        assertEquals(1, checks.size()); // the first check is running; nothing else was looked at
+        assertFalse(ch.config().isAutoRead());
+        assertNull(ch.readOutbound());
+        assertNull(ch.readInbound());
+        assertEquals(1, wrongBody.refCnt());
+
+        checks.poll().run();
+        assertUnauthorized(ch.readOutbound());
+        assertEquals(0, wrongBody.refCnt());
+        assertEquals(1, checks.size()); // the right password is not cached yet: a second check
+        assertFalse(ch.config().isAutoRead());
+        assertNull(ch.readInbound());
+
+        checks.poll().run();
+        assertTrue(ch.config().isAutoRead());
+        assertSame(second, ch.readInbound());
+        assertSame(LastHttpContent.EMPTY_LAST_CONTENT, ch.readInbound());
+
+        ch.writeInbound(request(HttpMethod.GET, basic("alice:alice123")), LastHttpContent.EMPTY_LAST_CONTENT);
+        assertTrue(checks.isEmpty()); // cached: answered on the event loop
+        assertEquals("/metrics", ((HttpRequest) ch.readInbound()).uri());
+        assertSame(LastHttpContent.EMPTY_LAST_CONTENT, ch.readInbound());
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void shouldReleaseWhatWaitsForACheckWhenTheConnectionCloses() {
+        final ArrayDeque<Runnable> checks = new ArrayDeque<>();
+        final EmbeddedChannel ch = new EmbeddedChannel(
+                new BasicAuthHandler(new BasicAuthHandler.Credentials(USERS, checks::add)));
+        final ByteBuf body = Unpooled.copiedBuffer("a 1\n", StandardCharsets.UTF_8);
+        final DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.PUT,
+                "/metrics/job/a", body);
+        request.headers().set(HttpHeaderNames.AUTHORIZATION, basic("alice:alice123"));
+        final ByteBuf next = Unpooled.copiedBuffer("b 2\n", StandardCharsets.UTF_8);
+        ch.writeInbound(request, new DefaultLastHttpContent(next));
+        ch.close();
+        checks.poll().run(); // the check ends after the close
+        assertEquals(0, body.refCnt());
+        assertEquals(0, next.refCnt());
+        assertNull(ch.readInbound());
         assertFalse(ch.finish());
     }
 }
