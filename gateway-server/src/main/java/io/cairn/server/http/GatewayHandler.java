@@ -284,7 +284,11 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
         switch (rest) {
             case "status":
             case "metrics":
-                if (isGet(method)) {
+                if (rest.equals("metrics") && !gateway.ready && isGet(method)) {
+                    // loading the persisted state: a partial list of groups would look like lost pushes
+                    ex.handler = "api/v1/metrics";
+                    ex.early = HttpErrors.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "Service Unavailable");
+                } else if (isGet(method)) {
                     ex.handler = "api/v1/" + rest;
                     ex.action = rest.equals("status") ? this::apiStatus : this::apiMetrics;
                 } else {

@@ -483,6 +483,12 @@ class GatewayHandlerTest {
 
         assertEquals(503, gateway.get("/-/ready").status);
         assertEquals(200, gateway.get("/-/healthy").status);
+        assertEquals(503, gateway.get("/metrics").status);
+        assertEquals(503, gateway.get("/api/v1/metrics").status); // a partial list would look like lost pushes
+        assertEquals(200, gateway.get("/api/v1/status").status);
+
+        gateway.context.ready(true);
+        assertEquals(200, gateway.get("/api/v1/metrics").status);
     }
 
     @Test
