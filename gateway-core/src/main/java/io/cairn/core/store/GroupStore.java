@@ -69,6 +69,7 @@ public final class GroupStore implements Agent {
     private final ArrayList<FamilyState> dirtyFamilies = new ArrayList<>();
     private boolean familySetChanged;
     private long seriesCount;
+    private long storedBytes;
     private Object edit = new Object();
     private ArrayList<Object> retiring = new ArrayList<>();
     private final ArrayDeque<StoreSnapshot> superseded = new ArrayDeque<>();
@@ -87,6 +88,10 @@ public final class GroupStore implements Agent {
     private volatile Thread writerThread;
     private volatile boolean writerParked;
     private volatile long appliedCommands;
+    private volatile boolean journaled;
+    private final LatencyHistogram commandLatency = new LatencyHistogram();
+    private final LatencyHistogram batchApplyTime = new LatencyHistogram();
+    private final LatencyHistogram journalWriteTime = new LatencyHistogram();
 
     /** Per group, writer-private. */
     private static final class GroupState {
@@ -136,7 +141,7 @@ public final class GroupStore implements Agent {
         this.reservedFamilies = Map.copyOf(reservedFamilies);
         this.checkConsistency = checkConsistency;
         this.queue = new ManyToOneConcurrentArrayQueue<>(queueCapacity);
-        this.current = new StoreSnapshot(new FamilySnapshot[0], groups, 0, 0);
+        this.current = new StoreSnapshot(new FamilySnapshot[0], groups, 0, 0, 0);
     }
 
     public GroupStore(ByteBufAllocator alloc, Map<String, MetricType> reservedFamilies) {
@@ -147,6 +152,7 @@ public final class GroupStore implements Agent {
 
     /** Queues a command; {@code false} when the queue is full (the caller answers 503 and owns the command). */
     public boolean offer(StoreCommand command) {
+        command.offeredNs = System.nanoTime(); // published to the writer by the queue's ordered store
         if (!queue.offer(command)) {
             return false;
         }
@@ -186,6 +192,29 @@ public final class GroupStore implements Agent {
     /** Total commands applied since start. */
     public long appliedCommands() {
         return appliedCommands;
+    }
+
+    /**
+     * Per command: from {@link #offer} to its completion, after its batch was journaled and published. Written by
+     * the writer, readable from any thread.
+     */
+    public LatencyHistogram commandLatency() {
+        return commandLatency;
+    }
+
+    /** Per batch: from the start of the drain to the completion of its last command, journal write included. */
+    public LatencyHistogram batchApplyTime() {
+        return batchApplyTime;
+    }
+
+    /** Per batch, once the store is {@link #journaled()}: the journal write, with its fsync when there is one. */
+    public LatencyHistogram journalWriteTime() {
+        return journalWriteTime;
+    }
+
+    /** Whether the store journals its commands ({@link #load} was called). */
+    public boolean journaled() {
+        return journaled;
     }
 
     /**
@@ -240,15 +269,26 @@ public final class GroupStore implements Agent {
     @Override
     public int doWork() {
         final StoreJournal journal = this.journal;
+        final long startNs = System.nanoTime();
         final int drained = queue.drain(journal == null ? applyCommand : journalAndApply, MAX_BATCH);
         if (drained > 0) {
             // journaled (written as the sync policy asks) before any of the batch is published or acknowledged
-            final String notJournaled = journal == null ? null : journal.commit(System.nanoTime());
+            String notJournaled = null;
+            if (journal != null) {
+                final long journalStartNs = System.nanoTime();
+                notJournaled = journal.commit(journalStartNs);
+                journalWriteTime.record(System.nanoTime() - journalStartNs);
+            }
             publish();
             for (int i = 0; i < applied.size(); i++) {
                 final String result = results.get(i);
                 applied.get(i).completion.complete(notJournaled != null && result == null ? notJournaled : result);
             }
+            final long doneNs = System.nanoTime();
+            for (int i = 0; i < applied.size(); i++) {
+                commandLatency.record(doneNs - applied.get(i).offeredNs);
+            }
+            batchApplyTime.record(doneNs - startNs);
             applied.clear();
             results.clear();
             appliedCommands += drained;
@@ -273,6 +313,7 @@ public final class GroupStore implements Agent {
             loading = false;
         }
         this.journal = journal;
+        this.journaled = true;
     }
 
     /** Applies a restored group or a replayed command while loading. */
@@ -322,7 +363,7 @@ public final class GroupStore implements Agent {
         last.retired(retiring);
         retiring = new ArrayList<>();
         superseded.add(last);
-        current = new StoreSnapshot(new FamilySnapshot[0], SlotVector.empty(), 0, last.version() + 1);
+        current = new StoreSnapshot(new FamilySnapshot[0], SlotVector.empty(), 0, 0, last.version() + 1);
         // wait (bounded) for readers still holding snapshots
         for (int i = 0; i < 5000 && reclaimAll() > 0; i++) {
             LockSupport.parkNanos(1_000_000);
@@ -533,6 +574,7 @@ public final class GroupStore implements Agent {
         family.textBytes += encoded.textLength();
         family.protoBytes += encoded.protoLength();
         seriesCount += encoded.seriesCount();
+        storedBytes += encoded.bytes().capacity();
         for (int i = 0; i < encoded.seriesCount(); i++) {
             family.owners.put(encoded.seriesHash(i), group.slot);
         }
@@ -550,6 +592,7 @@ public final class GroupStore implements Agent {
         family.textBytes -= encoded.textLength();
         family.protoBytes -= encoded.protoLength();
         seriesCount -= encoded.seriesCount();
+        storedBytes -= encoded.bytes().capacity();
         for (int i = 0; i < encoded.seriesCount(); i++) {
             final long hash = encoded.seriesHash(i);
             if (family.owners.get(hash) == group.slot) {
@@ -768,7 +811,7 @@ public final class GroupStore implements Agent {
                 families[i] = familiesByName.get(previous.family(i).name()).published;
             }
         }
-        final StoreSnapshot next = new StoreSnapshot(families, groups, seriesCount, previous.version() + 1);
+        final StoreSnapshot next = new StoreSnapshot(families, groups, seriesCount, storedBytes, previous.version() + 1);
         previous.retired(retiring);
         retiring = new ArrayList<>();
         superseded.add(previous);

@@ -26,6 +26,8 @@ public abstract class StoreCommand {
 
     final long timeNs;
     final Completion completion;
+    /** {@link System#nanoTime()} when the command was queued, for the writer's latency histogram. */
+    long offeredNs;
 
     StoreCommand(long timeNs, Completion completion) {
         this.timeNs = timeNs;

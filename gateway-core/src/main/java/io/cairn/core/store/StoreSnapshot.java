@@ -18,14 +18,17 @@ public final class StoreSnapshot implements AutoCloseable {
     private final FamilySnapshot[] families;
     private final SlotVector<GroupSnapshot> groups;
     private final long seriesCount;
+    private final long storedBytes;
     private final long version;
     private final AtomicInteger pins = new AtomicInteger();
     private Object retired;
 
-    StoreSnapshot(FamilySnapshot[] families, SlotVector<GroupSnapshot> groups, long seriesCount, long version) {
+    StoreSnapshot(FamilySnapshot[] families, SlotVector<GroupSnapshot> groups, long seriesCount, long storedBytes,
+                  long version) {
         this.families = families;
         this.groups = groups;
         this.seriesCount = seriesCount;
+        this.storedBytes = storedBytes;
         this.version = version;
     }
 
@@ -49,6 +52,14 @@ public final class StoreSnapshot implements AutoCloseable {
     /** Series stored, push timestamps included. */
     public long seriesCount() {
         return seriesCount;
+    }
+
+    /**
+     * Capacity in bytes of the off-heap buffers that hold the groups' pre-serialized families (text and protobuf),
+     * push timestamps included; family headers and scrape caches are not counted.
+     */
+    public long storedBytes() {
+        return storedBytes;
     }
 
     /** Increases with every publication. */

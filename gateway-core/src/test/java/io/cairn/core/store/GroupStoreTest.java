@@ -215,4 +215,45 @@ class GroupStoreTest {
             assertEquals(600, f.scrapeWithoutTimestamps().split("\n").length - 1);
         }
     }
+
+    @Test
+    void shouldTimeEachAppliedCommandAndEachBatch() {
+        try (StoreFixture f = new StoreFixture()) {
+            assertEquals(0, f.store.commandLatency().count());
+            f.offerPush(true, J1, "a 1\n");
+            f.offerPush(true, J2, "a 2\n");
+            f.store.drainAll(); // both in one batch
+            f.delete(J1);
+
+            assertEquals(3, f.store.commandLatency().count());
+            assertEquals(2, f.store.batchApplyTime().count());
+            assertTrue(f.store.commandLatency().sumSeconds() > 0);
+            assertFalse(f.store.journaled());
+            assertEquals(0, f.store.journalWriteTime().count(), "no journal: nothing written");
+        }
+    }
+
+    @Test
+    void shouldCountTheBytesOfStoredChunksUntilTheirGroupsAreGone() {
+        try (StoreFixture f = new StoreFixture()) {
+            assertEquals(0, storedBytes(f));
+            assertNull(f.put(J1, "a 1\n"));
+            final long one = storedBytes(f);
+            assertTrue(one > 0, "a group and its timestamps");
+            assertNull(f.put(J2, "a 2\n"));
+            assertEquals(2 * one, storedBytes(f), "a second group of the same shape");
+            assertNull(f.put(J1, "a 3\n"));
+            assertEquals(2 * one, storedBytes(f), "a replaced chunk is counted out");
+            f.delete(J1);
+            assertEquals(one, storedBytes(f));
+            f.wipe();
+            assertEquals(0, storedBytes(f));
+        }
+    }
+
+    private static long storedBytes(StoreFixture f) {
+        try (StoreSnapshot snapshot = f.store.acquire()) {
+            return snapshot.storedBytes();
+        }
+    }
 }

@@ -75,6 +75,20 @@ class StoreJournalTest {
     }
 
     @Test
+    void shouldTimeEveryJournalWrite() throws Exception {
+        writeAndClose(HOUR_NS, store -> {
+            assertTrue(store.journaled());
+            push(store, "a", 1, true);
+            store.drainAll();
+            push(store, "b", 2, true);
+            push(store, "c", 3, true);
+            store.drainAll();
+            assertEquals(2, store.journalWriteTime().count(), "one write per batch");
+            assertEquals(3, store.commandLatency().count());
+        });
+    }
+
+    @Test
     void shouldRestoreFromASnapshotAndTheJournalAfterIt() throws Exception {
         final String written = writeAndClose(0, store -> {
             for (int i = 0; i < 50; i++) {
