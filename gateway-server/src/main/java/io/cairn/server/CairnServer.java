@@ -50,11 +50,13 @@ public final class CairnServer {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final CountDownLatch quitRequested = new CountDownLatch(1);
     private boolean stopping;
+    private final SelfMetrics selfMetrics;
     private WebSecurity web = WebSecurity.NONE;
 
     public CairnServer(Log log, Routes routes, Switches switches, Limits limits, Map<String, String> statusFlags,
                        Map<String, String> buildInformation, SelfMetrics selfMetrics) {
         this.log = log;
+        this.selfMetrics = selfMetrics;
         this.store = new GroupStore(PooledByteBufAllocator.DEFAULT, SelfMetrics.reservedFamilies());
         final int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
         if (Epoll.isAvailable()) {
@@ -71,7 +73,7 @@ public final class CairnServer {
 
     /** TLS, basic auth and extra headers of {@code --web.config.file} for connections accepted from now on. */
     public void web(WebSecurity web) {
-        this.web = web;
+        this.web = web.counting(selfMetrics::countTlsError, selfMetrics::countUnauthorized);
     }
 
     /** Starts the writer and binds every address; throws when one cannot be bound. */

@@ -51,6 +51,8 @@ public final class BasicAuthHandler extends ChannelDuplexHandler {
     static final String UNAUTHORIZED_TEXT = "Unauthorized";
 
     private final Credentials credentials;
+    /** Told of each request refused, for the self metrics. */
+    private final Runnable onUnauthorized;
     /** Requests passed on whose response is not fully written yet. */
     private int inFlight;
     /** Messages (and {@link Rejection}s) that wait behind a 401 held for an earlier response; in arrival order. */
@@ -67,7 +69,13 @@ public final class BasicAuthHandler extends ChannelDuplexHandler {
     private boolean removed;
 
     public BasicAuthHandler(Credentials credentials) {
+        this(credentials, () -> { });
+    }
+
+    /** {@code onUnauthorized} runs on the event loop for each request refused with a 401; it must not block. */
+    public BasicAuthHandler(Credentials credentials, Runnable onUnauthorized) {
         this.credentials = credentials;
+        this.onUnauthorized = onUnauthorized;
     }
 
     /** A 401 to be written, in its place among the held messages. */
@@ -181,6 +189,7 @@ public final class BasicAuthHandler extends ChannelDuplexHandler {
         final boolean keepAlive = HttpUtil.isKeepAlive(request) && !HttpUtil.is100ContinueExpected(request);
         discarding = !(request instanceof LastHttpContent);
         ReferenceCountUtil.release(request);
+        onUnauthorized.run();
         reject(ctx, new Rejection(keepAlive));
     }
 

@@ -20,20 +20,25 @@ import javax.net.ssl.SSLException;
  */
 public final class WebSecurity {
     /** No {@code --web.config.file}: plain HTTP, nothing added. */
-    public static final WebSecurity NONE = new WebSecurity(WebConfig.NONE, null, (address, cause) -> { });
+    public static final WebSecurity NONE = new WebSecurity(WebConfig.NONE, null, (address, cause) -> { }, () -> { });
 
     private final WebConfig config;
     private final SslContext ssl;
     private final ResponseHeadersHandler headers;
     private final BasicAuthHandler.Credentials credentials;
+    private final BiConsumer<SocketAddress, Throwable> onTlsError;
     private final TlsFailureHandler tlsFailures;
+    private final Runnable onUnauthorized;
 
-    private WebSecurity(WebConfig config, SslContext ssl, BiConsumer<SocketAddress, Throwable> onTlsError) {
+    private WebSecurity(WebConfig config, SslContext ssl, BiConsumer<SocketAddress, Throwable> onTlsError,
+                        Runnable onUnauthorized) {
         this.config = config;
         this.ssl = ssl;
         this.headers = config.headers().isEmpty() ? null : new ResponseHeadersHandler(config.headers());
         this.credentials = config.users().isEmpty() ? null : new BasicAuthHandler.Credentials(config.users());
+        this.onTlsError = onTlsError;
         this.tlsFailures = new TlsFailureHandler(onTlsError);
+        this.onUnauthorized = onUnauthorized;
     }
 
     /**
@@ -42,7 +47,20 @@ public final class WebSecurity {
      * closed silently instead of reaching the gateway handler as unexpected errors.
      */
     public WebSecurity onTlsError(BiConsumer<SocketAddress, Throwable> onTlsError) {
-        return new WebSecurity(config, ssl, onTlsError);
+        return new WebSecurity(config, ssl, onTlsError, onUnauthorized);
+    }
+
+    /**
+     * The same configuration, which also runs {@code tlsError} for each connection closed for a TLS error and
+     * {@code unauthorized} for each request refused with a 401 (both on the event loop: they must not block), after
+     * the hooks already set.
+     */
+    public WebSecurity counting(Runnable tlsError, Runnable unauthorized) {
+        final Runnable before = onUnauthorized;
+        return new WebSecurity(config, ssl, onTlsError.andThen((address, cause) -> tlsError.run()), () -> {
+            before.run();
+            unauthorized.run();
+        });
     }
 
     /** Reads and checks the file, loads the key pair and CAs; an empty name is {@link #NONE}. */
@@ -51,7 +69,8 @@ public final class WebSecurity {
     }
 
     static WebSecurity of(WebConfig config) throws WebConfigException {
-        return new WebSecurity(config, config.tlsEnabled() ? TlsContexts.build(config) : null, (address, cause) -> { });
+        return new WebSecurity(config, config.tlsEnabled() ? TlsContexts.build(config) : null, (address, cause) -> { },
+                () -> { });
     }
 
     /**
@@ -67,7 +86,7 @@ public final class WebSecurity {
             p.addLast("headers", headers);
         }
         if (credentials != null) {
-            p.addLast("auth", new BasicAuthHandler(credentials));
+            p.addLast("auth", new BasicAuthHandler(credentials, onUnauthorized));
         }
     }
 

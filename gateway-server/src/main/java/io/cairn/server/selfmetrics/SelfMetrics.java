@@ -5,6 +5,7 @@ import io.cairn.core.render.GoFloatFormatter;
 import io.cairn.core.render.TextWriter;
 import io.cairn.core.scrape.OwnFamily;
 import io.cairn.core.store.GroupStore;
+import io.cairn.core.store.LatencyHistogram;
 import io.cairn.core.store.StoreSnapshot;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -29,7 +30,11 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The gateway's own metrics, exposed on the telemetry path next to the pushed ones: the Pushgateway's
  * ({@code pushgateway_build_info}, {@code pushgateway_http_requests_total}, push duration and size summaries),
- * process figures ({@code process_*}), JVM figures ({@code jvm_*}) and the store's ({@code pushgateway_store_*}).
+ * process figures ({@code process_*}), JVM figures ({@code jvm_*}) and the store's ({@code pushgateway_store_*},
+ * {@code pushgateway_journal_*}), and the refusals of {@code --web.config.file} (TLS errors, 401s).
+ *
+ * <p>The store's latency histograms are written by its writer thread and only read here (see {@link
+ * LatencyHistogram}); counting a refusal is one {@link LongAdder} increment.
  *
  * <p>Summaries keep the last {@value #WINDOW} observations per method and report the 0.1, 0.5 and 0.9
  * quantiles over them, with a running count and sum.
@@ -37,6 +42,7 @@ import java.util.concurrent.atomic.LongAdder;
 public final class SelfMetrics {
     static final int WINDOW = 1024;
     private static final double[] QUANTILES = {0.1, 0.5, 0.9};
+    private static final String[] LE = {"le"};
 
     private final String version;
     private final String revision;
@@ -45,6 +51,8 @@ public final class SelfMetrics {
     private final ConcurrentHashMap<String, LongAdder> limitRejections = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Summary> pushDurations = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Summary> pushSizes = new ConcurrentHashMap<>();
+    private final LongAdder tlsErrors = new LongAdder();
+    private final LongAdder unauthorized = new LongAdder();
     private final double startTimeSeconds;
 
     public SelfMetrics(String version, String revision, String branch) {
@@ -79,6 +87,12 @@ public final class SelfMetrics {
         names.put("pushgateway_store_queue_capacity", MetricType.GAUGE);
         names.put("pushgateway_store_applied_commands_total", MetricType.COUNTER);
         names.put("pushgateway_direct_memory_used_bytes", MetricType.GAUGE);
+        names.put("pushgateway_store_bytes", MetricType.GAUGE);
+        names.put("pushgateway_store_command_latency_seconds", MetricType.HISTOGRAM);
+        names.put("pushgateway_store_batch_apply_seconds", MetricType.HISTOGRAM);
+        names.put("pushgateway_journal_write_seconds", MetricType.HISTOGRAM);
+        names.put("pushgateway_tls_handshake_errors_total", MetricType.COUNTER);
+        names.put("pushgateway_http_unauthorized_requests_total", MetricType.COUNTER);
         return names;
     }
 
@@ -91,6 +105,16 @@ public final class SelfMetrics {
     /** Counts a request refused (or a connection closed) by the limit that {@code flag} sets. */
     public void countLimitRejection(String flag) {
         limitRejections.computeIfAbsent(flag, k -> new LongAdder()).increment();
+    }
+
+    /** Counts a connection closed for a TLS error (most often a failed handshake). */
+    public void countTlsError() {
+        tlsErrors.increment();
+    }
+
+    /** Counts a request answered 401 by basic authentication. */
+    public void countUnauthorized() {
+        unauthorized.increment();
     }
 
     public void observePush(String method, double durationSeconds, long sizeBytes) {
@@ -141,11 +165,22 @@ public final class SelfMetrics {
         process(lines, families);
         jvm(lines, families);
 
+        lines.sample("pushgateway_tls_handshake_errors_total", null, null, tlsErrors.sum());
+        families.add(lines.family("pushgateway_tls_handshake_errors_total", MetricType.COUNTER,
+                "Connections closed for a TLS error, most often a failed handshake (untrusted or missing client"
+                        + " certificate, plain HTTP sent to a TLS listener); the Go Pushgateway only logs these."));
+        lines.sample("pushgateway_http_unauthorized_requests_total", null, null, unauthorized.sum());
+        families.add(lines.family("pushgateway_http_unauthorized_requests_total", MetricType.COUNTER,
+                "Requests answered 401 Unauthorized by basic authentication (credentials missing or wrong);"
+                        + " they are not in pushgateway_http_requests_total."));
+
         final int groups;
         final long series;
+        final long storedBytes;
         try (StoreSnapshot snapshot = store.acquire()) {
             groups = snapshot.groupCount();
             series = snapshot.seriesCount();
+            storedBytes = snapshot.storedBytes();
         }
         lines.sample("pushgateway_store_groups", null, null, groups);
         families.add(lines.family("pushgateway_store_groups", MetricType.GAUGE, "Groups held in the store."));
@@ -161,12 +196,44 @@ public final class SelfMetrics {
         lines.sample("pushgateway_store_applied_commands_total", null, null, store.appliedCommands());
         families.add(lines.family("pushgateway_store_applied_commands_total", MetricType.COUNTER,
                 "Pushes, deletes and wipes applied by the store writer."));
+        lines.sample("pushgateway_store_bytes", null, null, storedBytes);
+        families.add(lines.family("pushgateway_store_bytes", MetricType.GAUGE,
+                "Bytes of the off-heap buffers that hold the stored groups' pre-serialized samples (text and"
+                        + " protobuf, push timestamps included)."));
+        histogram(lines, "pushgateway_store_command_latency_seconds", store.commandLatency());
+        families.add(lines.family("pushgateway_store_command_latency_seconds", MetricType.HISTOGRAM,
+                "Time from a push, delete or wipe being queued for the store writer to its completion, after its"
+                        + " batch was applied, journaled and published."));
+        histogram(lines, "pushgateway_store_batch_apply_seconds", store.batchApplyTime());
+        families.add(lines.family("pushgateway_store_batch_apply_seconds", MetricType.HISTOGRAM,
+                "Time the store writer took for one batch of commands: checks, journal write, publication and"
+                        + " completions."));
+        if (store.journaled()) {
+            histogram(lines, "pushgateway_journal_write_seconds", store.journalWriteTime());
+            families.add(lines.family("pushgateway_journal_write_seconds", MetricType.HISTOGRAM,
+                    "Time to write one batch of commands to the journal of --persistence.file, with its fsync under"
+                            + " --persistence.sync=fsync."));
+        }
         lines.sample("pushgateway_direct_memory_used_bytes", null, null,
                 PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory());
         families.add(lines.family("pushgateway_direct_memory_used_bytes", MetricType.GAUGE,
                 "Direct memory held by the pooled allocator: pre-serialized samples and buffers in flight."));
         families.sort(Comparator.comparing(OwnFamily::name));
         return families;
+    }
+
+    /** Cumulative buckets, sum and count; the count is the {@code +Inf} bucket as read, so the two agree. */
+    private static void histogram(Lines lines, String name, LatencyHistogram histogram) {
+        long cumulative = 0;
+        for (int i = 0; i < LatencyHistogram.BUCKETS; i++) {
+            cumulative += histogram.bucketCount(i);
+            lines.sample(name + "_bucket", LE, new String[] {GoFloatFormatter.format(
+                    LatencyHistogram.upperBoundSeconds(i))}, cumulative);
+        }
+        cumulative += histogram.bucketCount(LatencyHistogram.BUCKETS);
+        lines.sample(name + "_bucket", LE, new String[] {"+Inf"}, cumulative);
+        lines.sample(name + "_sum", null, null, histogram.sumSeconds());
+        lines.sample(name + "_count", null, null, cumulative);
     }
 
     private static boolean summaries(Lines lines, String name, ConcurrentHashMap<String, Summary> byMethod) {

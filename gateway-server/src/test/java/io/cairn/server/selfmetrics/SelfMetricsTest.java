@@ -65,6 +65,10 @@ class SelfMetricsTest {
             if (own.getKey().startsWith("process_") && family == null) {
                 continue; // not on every platform
             }
+            if (own.getKey().equals("pushgateway_journal_write_seconds")) {
+                assertEquals(null, family, "no --persistence.file, no journal figures");
+                continue;
+            }
             assertNotNull(family, own.getKey());
             assertEquals(own.getValue(), family.type(), own.getKey());
             assertNotNull(family.help(), own.getKey());
@@ -158,9 +162,47 @@ class SelfMetricsTest {
         assertEquals(GAUGE.length() + 4, put.sampleSum());
     }
 
+    @Test
+    void shouldTimeEachCommandTheStoreAppliedAndCountTheBytesItHolds() throws ParseException {
+        final PushContent empty = parse(gateway.get("/metrics").text());
+        assertEquals(0, empty.family("pushgateway_store_command_latency_seconds").metric(0).sampleCount());
+        assertEquals(0.0, empty.family("pushgateway_store_bytes").metric(0).value());
+
+        gateway.push(HttpMethod.PUT, "/metrics/job/a", GAUGE);
+        gateway.push(HttpMethod.PUT, "/metrics/job/b", GAUGE.replace("a 1", "a 2"));
+        final PushContent pushed = parse(gateway.get("/metrics").text());
+        assertEquals(202, gateway.exchange(whole(HttpMethod.DELETE, "/metrics/job/a", "")).status);
+        assertEquals(202, gateway.exchange(whole(HttpMethod.DELETE, "/metrics/job/b", "")).status);
+        final PushContent deleted = parse(gateway.get("/metrics").text());
+
+        final PushedMetric latency = pushed.family("pushgateway_store_command_latency_seconds").metric(0);
+        assertEquals(2, latency.sampleCount());
+        assertEquals(io.cairn.core.store.LatencyHistogram.BUCKETS + 1, latency.bucketCount());
+        assertEquals(2, latency.cumulativeCount(latency.bucketCount() - 1), "the +Inf bucket is the count");
+        assertTrue(latency.sampleSum() > 0);
+        assertTrue(pushed.family("pushgateway_store_batch_apply_seconds").metric(0).sampleCount() >= 1);
+        final double bytes = pushed.family("pushgateway_store_bytes").metric(0).value();
+        assertTrue(bytes > 0, "two groups are held");
+        assertEquals(4, deleted.family("pushgateway_store_command_latency_seconds").metric(0).sampleCount());
+        assertEquals(0.0, deleted.family("pushgateway_store_bytes").metric(0).value(), "every group is gone");
+    }
+
+    @Test
+    void shouldCountTlsErrorsAndUnauthorizedRequests() throws ParseException {
+        gateway.selfMetrics.countTlsError();
+        gateway.selfMetrics.countUnauthorized();
+        gateway.selfMetrics.countUnauthorized();
+
+        final PushContent scrape = parse(gateway.get("/metrics").text());
+
+        assertEquals(1.0, scrape.family("pushgateway_tls_handshake_errors_total").metric(0).value());
+        assertEquals(2.0, scrape.family("pushgateway_http_unauthorized_requests_total").metric(0).value());
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "pushgateway_build_info|counter|COUNTER|GAUGE",
+        "pushgateway_store_command_latency_seconds|summary|SUMMARY|HISTOGRAM",
         "pushgateway_http_requests_total|gauge|GAUGE|COUNTER",
         "pushgateway_http_push_duration_seconds|gauge|GAUGE|SUMMARY",
         "process_start_time_seconds|counter|COUNTER|GAUGE",
