@@ -73,7 +73,7 @@ public final class CairnServer {
 
     /** TLS, basic auth and extra headers of {@code --web.config.file} for connections accepted from now on. */
     public void web(WebSecurity web) {
-        this.web = web.counting(selfMetrics::countTlsError, selfMetrics::countUnauthorized);
+        this.web = web.counting(selfMetrics::countTlsHandshakeFailure, selfMetrics::countUnauthorized);
     }
 
     /** Starts the writer and binds every address; throws when one cannot be bound. */

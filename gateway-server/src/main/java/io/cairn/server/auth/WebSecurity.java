@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 
 import java.net.SocketAddress;
 import java.nio.file.Path;
@@ -20,24 +21,27 @@ import javax.net.ssl.SSLException;
  */
 public final class WebSecurity {
     /** No {@code --web.config.file}: plain HTTP, nothing added. */
-    public static final WebSecurity NONE = new WebSecurity(WebConfig.NONE, null, (address, cause) -> { }, () -> { });
+    public static final WebSecurity NONE = new WebSecurity(WebConfig.NONE, null, (address, cause) -> { }, () -> { },
+            () -> { });
 
     private final WebConfig config;
     private final SslContext ssl;
     private final ResponseHeadersHandler headers;
     private final BasicAuthHandler.Credentials credentials;
     private final BiConsumer<SocketAddress, Throwable> onTlsError;
+    private final Runnable onHandshakeFailure;
     private final TlsFailureHandler tlsFailures;
     private final Runnable onUnauthorized;
 
     private WebSecurity(WebConfig config, SslContext ssl, BiConsumer<SocketAddress, Throwable> onTlsError,
-                        Runnable onUnauthorized) {
+                        Runnable onHandshakeFailure, Runnable onUnauthorized) {
         this.config = config;
         this.ssl = ssl;
         this.headers = config.headers().isEmpty() ? null : new ResponseHeadersHandler(config.headers());
         this.credentials = config.users().isEmpty() ? null : new BasicAuthHandler.Credentials(config.users());
         this.onTlsError = onTlsError;
-        this.tlsFailures = new TlsFailureHandler(onTlsError);
+        this.onHandshakeFailure = onHandshakeFailure;
+        this.tlsFailures = new TlsFailureHandler(onTlsError, onHandshakeFailure);
         this.onUnauthorized = onUnauthorized;
     }
 
@@ -47,20 +51,24 @@ public final class WebSecurity {
      * closed silently instead of reaching the gateway handler as unexpected errors.
      */
     public WebSecurity onTlsError(BiConsumer<SocketAddress, Throwable> onTlsError) {
-        return new WebSecurity(config, ssl, onTlsError, onUnauthorized);
+        return new WebSecurity(config, ssl, onTlsError, onHandshakeFailure, onUnauthorized);
     }
 
     /**
-     * The same configuration, which also runs {@code tlsError} for each connection closed for a TLS error and
-     * {@code unauthorized} for each request refused with a 401 (both on the event loop: they must not block), after
-     * the hooks already set.
+     * The same configuration, which also runs {@code handshakeFailure} for each TLS handshake that did not complete
+     * (a TLS error, or the client closing the connection before the end) and {@code unauthorized} for each request
+     * refused with a 401, after the hooks already set; both run on the event loop and must not block.
      */
-    public WebSecurity counting(Runnable tlsError, Runnable unauthorized) {
-        final Runnable before = onUnauthorized;
-        return new WebSecurity(config, ssl, onTlsError.andThen((address, cause) -> tlsError.run()), () -> {
-            before.run();
-            unauthorized.run();
-        });
+    public WebSecurity counting(Runnable handshakeFailure, Runnable unauthorized) {
+        return new WebSecurity(config, ssl, onTlsError, both(onHandshakeFailure, handshakeFailure),
+                both(onUnauthorized, unauthorized));
+    }
+
+    private static Runnable both(Runnable first, Runnable second) {
+        return () -> {
+            first.run();
+            second.run();
+        };
     }
 
     /** Reads and checks the file, loads the key pair and CAs; an empty name is {@link #NONE}. */
@@ -70,7 +78,7 @@ public final class WebSecurity {
 
     static WebSecurity of(WebConfig config) throws WebConfigException {
         return new WebSecurity(config, config.tlsEnabled() ? TlsContexts.build(config) : null, (address, cause) -> { },
-                () -> { });
+                () -> { }, () -> { });
     }
 
     /**
@@ -107,13 +115,27 @@ public final class WebSecurity {
         return config;
     }
 
-    /** Closes a connection on a TLS error and reports it, rather than passing it down the pipeline. */
+    /**
+     * Closes a connection on a TLS error and reports it, rather than passing it down the pipeline; tells {@code
+     * onHandshakeFailure} of each handshake that did not complete, whatever the reason (a TLS error, or the peer
+     * closing: a client that refused the server's certificate often just closes).
+     */
     @ChannelHandler.Sharable
     private static final class TlsFailureHandler extends ChannelInboundHandlerAdapter {
         private final BiConsumer<SocketAddress, Throwable> onTlsError;
+        private final Runnable onHandshakeFailure;
 
-        TlsFailureHandler(BiConsumer<SocketAddress, Throwable> onTlsError) {
+        TlsFailureHandler(BiConsumer<SocketAddress, Throwable> onTlsError, Runnable onHandshakeFailure) {
             this.onTlsError = onTlsError;
+            this.onHandshakeFailure = onHandshakeFailure;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof SslHandshakeCompletionEvent && !((SslHandshakeCompletionEvent) evt).isSuccess()) {
+                onHandshakeFailure.run();
+            }
+            ctx.fireUserEventTriggered(evt);
         }
 
         @Override

@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.LongAdder;
  * The gateway's own metrics, exposed on the telemetry path next to the pushed ones: the Pushgateway's
  * ({@code pushgateway_build_info}, {@code pushgateway_http_requests_total}, push duration and size summaries),
  * process figures ({@code process_*}), JVM figures ({@code jvm_*}) and the store's ({@code pushgateway_store_*},
- * {@code pushgateway_journal_*}), and the refusals of {@code --web.config.file} (TLS errors, 401s).
+ * {@code pushgateway_journal_*}), and the refusals of {@code --web.config.file} (failed TLS handshakes, 401s).
  *
  * <p>The store's latency histograms are written by its writer thread and only read here (see {@link
  * LatencyHistogram}); counting a refusal is one {@link LongAdder} increment.
@@ -51,7 +51,7 @@ public final class SelfMetrics {
     private final ConcurrentHashMap<String, LongAdder> limitRejections = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Summary> pushDurations = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Summary> pushSizes = new ConcurrentHashMap<>();
-    private final LongAdder tlsErrors = new LongAdder();
+    private final LongAdder tlsHandshakeFailures = new LongAdder();
     private final LongAdder unauthorized = new LongAdder();
     private final double startTimeSeconds;
 
@@ -107,9 +107,9 @@ public final class SelfMetrics {
         limitRejections.computeIfAbsent(flag, k -> new LongAdder()).increment();
     }
 
-    /** Counts a connection closed for a TLS error (most often a failed handshake). */
-    public void countTlsError() {
-        tlsErrors.increment();
+    /** Counts a TLS handshake that did not complete. */
+    public void countTlsHandshakeFailure() {
+        tlsHandshakeFailures.increment();
     }
 
     /** Counts a request answered 401 by basic authentication. */
@@ -165,10 +165,11 @@ public final class SelfMetrics {
         process(lines, families);
         jvm(lines, families);
 
-        lines.sample("pushgateway_tls_handshake_errors_total", null, null, tlsErrors.sum());
+        lines.sample("pushgateway_tls_handshake_errors_total", null, null, tlsHandshakeFailures.sum());
         families.add(lines.family("pushgateway_tls_handshake_errors_total", MetricType.COUNTER,
-                "Connections closed for a TLS error, most often a failed handshake (untrusted or missing client"
-                        + " certificate, plain HTTP sent to a TLS listener); the Go Pushgateway only logs these."));
+                "TLS handshakes that did not complete: a certificate refused by either side, no common protocol or"
+                        + " cipher, plain HTTP sent to a TLS listener, or a connection closed during the handshake."
+                        + " The Go Pushgateway logs these as 'http: TLS handshake error'."));
         lines.sample("pushgateway_http_unauthorized_requests_total", null, null, unauthorized.sum());
         families.add(lines.family("pushgateway_http_unauthorized_requests_total", MetricType.COUNTER,
                 "Requests answered 401 Unauthorized by basic authentication (credentials missing or wrong);"

@@ -188,8 +188,8 @@ class SelfMetricsTest {
     }
 
     @Test
-    void shouldCountTlsErrorsAndUnauthorizedRequests() throws ParseException {
-        gateway.selfMetrics.countTlsError();
+    void shouldCountTlsHandshakeFailuresAndUnauthorizedRequests() throws ParseException {
+        gateway.selfMetrics.countTlsHandshakeFailure();
         gateway.selfMetrics.countUnauthorized();
         gateway.selfMetrics.countUnauthorized();
 
