@@ -4,6 +4,7 @@ import io.cairn.core.model.MetricType;
 import io.cairn.core.model.PushContent;
 import io.cairn.core.model.PushedFamily;
 import io.cairn.core.model.PushedMetric;
+import io.cairn.core.proto.Metrics;
 import io.cairn.core.scrape.OwnFamily;
 import io.cairn.core.testing.LeakRecorder;
 import io.cairn.core.text.ParseException;
@@ -185,6 +186,29 @@ class SelfMetricsTest {
         assertTrue(bytes > 0, "two groups are held");
         assertEquals(4, deleted.family("pushgateway_store_command_latency_seconds").metric(0).sampleCount());
         assertEquals(0.0, deleted.family("pushgateway_store_bytes").metric(0).value(), "every group is gone");
+    }
+
+    @Test
+    void shouldRenderTheStoreHistogramsAsProtobufHistograms() throws Exception {
+        gateway.push(HttpMethod.PUT, "/metrics/job/a", GAUGE);
+
+        final byte[] body = gateway.get("/metrics", "Accept",
+                "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited").bytes();
+
+        final java.io.ByteArrayInputStream in = new java.io.ByteArrayInputStream(body);
+        Metrics.MetricFamily family;
+        int histograms = 0;
+        while ((family = Metrics.MetricFamily.parseDelimitedFrom(in)) != null) {
+            if (family.getName().equals("pushgateway_store_command_latency_seconds")
+                    || family.getName().equals("pushgateway_store_batch_apply_seconds")) {
+                assertEquals(Metrics.MetricType.HISTOGRAM, family.getType());
+                final Metrics.Histogram h = family.getMetric(0).getHistogram();
+                assertEquals(1, h.getSampleCount(), family.getName());
+                assertEquals(io.cairn.core.store.LatencyHistogram.BUCKETS + 1, h.getBucketCount(), "+Inf too, as Go keeps it");
+                histograms++;
+            }
+        }
+        assertEquals(2, histograms);
     }
 
     @Test
