@@ -178,7 +178,7 @@ final class ApiJson {
     }
 
     /** The stored series of {@code family}: its protobuf part parsed as a {@code MetricFamily}'s metric fields. */
-    private static List<Metrics.Metric> storedMetrics(EncodedFamily family) {
+    static List<Metrics.Metric> storedMetrics(EncodedFamily family) {
         try {
             return Metrics.MetricFamily.parseFrom(family.proto().nioBuffer()).getMetricList();
         } catch (InvalidProtocolBufferException e) {
@@ -187,7 +187,7 @@ final class ApiJson {
     }
 
     /** Writes one group of {@code /api/v1/metrics}; holds the scratch state reused across groups and series. */
-    private static final class Writer {
+    static final class Writer {
         private final ByteBuf out;
         private final StringBuilder number = new StringBuilder(32);
         /** A quantile or classic bucket map: its keys and values, and their order by key. */
@@ -255,7 +255,7 @@ final class ApiJson {
             Arrays.fill(names, 0, n, null);
         }
 
-        private void groupingLabels(GroupingKey key) {
+        void groupingLabels(GroupingKey key) {
             out.writeByte('{');
             // the key's names are sorted; label names are ASCII in 1.5.1, where String order is byte order
             for (int i = 0; i < key.size(); i++) {
@@ -297,7 +297,7 @@ final class ApiJson {
         }
 
         /** {@code api.go makeEncodableMetrics}: the family's type picks the shape, keys in Go's map order. */
-        private void metric(Metrics.Metric metric, MetricType type) {
+        void metric(Metrics.Metric metric, MetricType type) {
             switch (type) {
                 case SUMMARY:
                     summary(metric);

@@ -3,6 +3,7 @@ package io.cairn.server.http;
 import io.cairn.core.store.GroupStore;
 import io.cairn.server.log.Log;
 import io.cairn.server.selfmetrics.SelfMetrics;
+import io.cairn.server.web.WebAssets;
 
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -30,6 +31,8 @@ public final class GatewayContext {
     final Map<String, String> buildInformation;
     final long startTimeMs;
     final Runnable quit;
+    final WebAssets webAssets = WebAssets.load();
+    final UiJson uiJson;
     volatile boolean ready = true;
     /** Set when the gateway stops: answers close their connections. */
     volatile boolean stopping;
@@ -48,6 +51,7 @@ public final class GatewayContext {
         this.checkConsistency = switches.checkConsistency();
         this.utf8Names = switches.utf8Names();
         this.openMetrics = switches.openMetrics();
+        this.uiJson = new UiJson(utf8Names);
         this.limits = limits;
         this.selfMetrics = selfMetrics;
         this.log = log;

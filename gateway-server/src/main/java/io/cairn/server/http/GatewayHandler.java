@@ -8,6 +8,7 @@ import io.cairn.core.proto.DelimitedDecoder;
 import io.cairn.core.render.PushEncoder;
 import io.cairn.core.store.StoreCommand;
 import io.cairn.core.text.TextFormatParser;
+import io.cairn.server.web.WebAssets;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -26,9 +27,11 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.ReferenceCountUtil;
 
 import java.util.ArrayDeque;
+import java.util.List;
 
 /**
  * Routes and answers the requests of one connection. Push bodies stream through {@link PushBody} chunk by chunk;
@@ -212,12 +215,13 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
             routeQuit(ex, path);
         } else if (path.startsWith(routes.apiV1)) {
             routeApi(ex, path.substring(routes.apiV1.length()));
-        } else if ((path.equals(routes.root) || path.equals(routes.status)) && isGet(method)) {
-            ex.handler = "status";
-            ex.early = HttpErrors.text(HttpResponseStatus.OK, StatusPage.html(gateway));
-            ex.early.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/html; charset=utf-8");
+        } else if (path.startsWith(routes.uiApi)) {
+            routeUiApi(ex, request, rawPath, path);
         } else if (path.equals(routes.root) || path.equals(routes.status)) {
-            ex.early = HttpErrors.methodNotAllowed(GET_METHODS);
+            routeWebFile(ex, request, "status", WebAssets.PAGE);
+        } else if (path.startsWith(routes.staticFiles)
+                && gateway.webAssets.has(path.substring(routes.staticFiles.length()))) {
+            routeWebFile(ex, request, "static", path.substring(routes.staticFiles.length()));
         } else {
             ex.early = HttpErrors.notFound();
         }
@@ -308,6 +312,71 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
             default:
                 ex.early = HttpErrors.notFound();
         }
+    }
+
+    private void routeWebFile(Exchange ex, HttpRequest request, String handler, String name) {
+        if (isGet(ex.method)) {
+            ex.handler = handler;
+            ex.early = gateway.webAssets.respond(name, request.headers().get(HttpHeaderNames.IF_NONE_MATCH));
+        } else {
+            ex.early = HttpErrors.methodNotAllowed(GET_METHODS);
+        }
+    }
+
+    /** The web UI's JSON: {@code groups} (one page of groups) and {@code groups/job/...} (one group). */
+    private void routeUiApi(Exchange ex, HttpRequest request, String rawPath, String path) {
+        if (!isGet(ex.method)) {
+            ex.early = HttpErrors.methodNotAllowed(GET_METHODS);
+            return;
+        }
+        final String rest = path.substring(gateway.routes.uiApi.length());
+        final QueryStringDecoder query = new QueryStringDecoder(request.uri());
+        if (rest.equals("groups")) {
+            final int offset = intParameter(query, "offset", 0, Integer.MAX_VALUE);
+            final int limit = intParameter(query, "limit", UiJson.DEFAULT_LIMIT, UiJson.MAX_LIMIT);
+            if (offset < 0 || limit <= 0) {
+                ex.early = HttpErrors.badRequest("offset must be a number of at least 0 and limit one from 1 to "
+                        + UiJson.MAX_LIMIT);
+                return;
+            }
+            final List<String> filter = query.parameters().get("filter");
+            ex.handler = "ui/groups";
+            ex.action = () -> uiGroups(filter == null ? "" : filter.get(0), offset, limit);
+        } else if (rest.startsWith("groups/job")) {
+            final int limit = intParameter(query, "limit", UiJson.DEFAULT_SERIES, UiJson.MAX_SERIES);
+            if (limit <= 0) {
+                ex.early = HttpErrors.badRequest("limit must be a number from 1 to " + UiJson.MAX_SERIES);
+                return;
+            }
+            final String jobPrefix = gateway.routes.uiApi + "groups/job";
+            final String remainder = rawPath.startsWith(jobPrefix) ? rawPath.substring(jobPrefix.length())
+                    : path.substring(jobPrefix.length());
+            final GroupingKey key;
+            try {
+                key = GroupingKeyPathDecoder.decode(remainder, gateway.utf8Names);
+            } catch (GroupingKeyException e) {
+                ex.early = HttpErrors.badRequest(e.getMessage());
+                return;
+            }
+            ex.handler = "ui/group";
+            ex.action = () -> uiGroup(key, limit);
+        } else {
+            ex.early = HttpErrors.notFound();
+        }
+    }
+
+    /** The parameter as a number up to {@code max}, {@code fallback} when absent, -1 when not such a number. */
+    private static int intParameter(QueryStringDecoder query, String name, int fallback, int max) {
+        final List<String> values = query.parameters().get(name);
+        if (values == null || values.get(0).isEmpty()) {
+            return fallback;
+        }
+        final String value = values.get(0);
+        if (value.length() > 10 || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return -1;
+        }
+        final long n = Long.parseLong(value);
+        return n > max ? -1 : (int) n;
     }
 
     private static boolean isGet(HttpMethod method) {
@@ -472,6 +541,30 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
             body = ApiJson.metrics(snapshot, ctx.alloc());
         }
         respond(ex, cors(json(body)));
+    }
+
+    private void uiGroups(String filter, int offset, int limit) {
+        final Exchange ex = exchange;
+        final ByteBuf body;
+        try (io.cairn.core.store.StoreSnapshot snapshot = gateway.store.acquire()) {
+            body = gateway.uiJson.groups(snapshot, filter, offset, limit, ctx.alloc());
+        }
+        respond(ex, uncached(json(body)));
+    }
+
+    private void uiGroup(GroupingKey key, int maxSeries) {
+        final Exchange ex = exchange;
+        final ByteBuf body;
+        try (io.cairn.core.store.StoreSnapshot snapshot = gateway.store.acquire()) {
+            body = gateway.uiJson.group(snapshot, key, maxSeries, ctx.alloc());
+        }
+        respond(ex, body == null ? HttpErrors.error(HttpResponseStatus.NOT_FOUND, "no group with grouping key "
+                + key) : uncached(json(body)));
+    }
+
+    private static FullHttpResponse uncached(FullHttpResponse response) {
+        response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        return response;
     }
 
     private static FullHttpResponse json(ByteBuf body) {

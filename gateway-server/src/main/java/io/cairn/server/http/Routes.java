@@ -3,7 +3,8 @@ package io.cairn.server.http;
 /**
  * The gateway's paths under the route prefix, computed once from the flags. Mirrors the Pushgateway's routes
  * ({@code main.go}): the push path is always {@code <prefix>/metrics/job...} whatever the telemetry path, the
- * API lives under {@code <prefix>/api/v1}, and {@code GET /-/quit} is answered at the literal path.
+ * API lives under {@code <prefix>/api/v1}, and {@code GET /-/quit} is answered at the literal path. The web UI adds
+ * {@code <prefix>/static/} and {@code <prefix>/api/cairn/v1/}.
  */
 public final class Routes {
     final String prefix;
@@ -16,6 +17,10 @@ public final class Routes {
     final String apiV1;
     final String status;
     final String root;
+    /** The web UI's script, style sheet and icon. */
+    final String staticFiles;
+    /** The web UI's own JSON endpoints, which the Pushgateway lacks. */
+    final String uiApi;
 
     /** @param prefix the normalised route prefix: empty, or a leading slash and no trailing one */
     public Routes(String prefix, String telemetryPath) {
@@ -29,6 +34,8 @@ public final class Routes {
         this.apiV1 = prefix + "/api/v1/";
         this.status = prefix + "/status";
         this.root = prefix + "/";
+        this.staticFiles = prefix + "/static/";
+        this.uiApi = prefix + "/api/cairn/v1/";
     }
 
     /**
