@@ -1,6 +1,7 @@
 package io.cairn.server.web;
 
 import io.cairn.server.CairnServer;
+import io.cairn.server.auth.WebSecurity;
 import io.cairn.server.http.Limits;
 import io.cairn.server.http.Routes;
 import io.cairn.server.http.Switches;
@@ -32,6 +33,11 @@ final class TestGateway implements AutoCloseable {
     final String base;
 
     TestGateway(String prefix) throws InterruptedException {
+        this(prefix, WebSecurity.NONE);
+    }
+
+    /** With the TLS and basic auth of a web config. */
+    TestGateway(String prefix, WebSecurity web) throws InterruptedException {
         final Log log = Log.create(Log.Level.WARN, Log.Format.LOGFMT,
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), Clock.systemUTC());
         server = new CairnServer(log, new Routes(prefix, "/metrics"), new Switches(false, false, true, false, false),
@@ -40,16 +46,22 @@ final class TestGateway implements AutoCloseable {
                         "persistence.interval", "5m0s"),
                 Map.of("version", "0.1.0-test", "revision", "test-revision", "branch", "test-branch"),
                 new SelfMetrics("0.1.0-test", "test-revision", "test-branch"));
+        server.web(web);
         server.start(List.of(new InetSocketAddress("127.0.0.1", 0)));
         base = "http://127.0.0.1:" + server.boundAddresses().get(0).getPort() + prefix;
     }
 
     /** Sends a request to {@code base + path}; a null body sends none. */
-    HttpResponse<String> send(String method, String path, String body) throws IOException, InterruptedException {
+    HttpResponse<String> send(String method, String path, String body, String... headerPairs)
+            throws IOException, InterruptedException {
         final HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
                 : HttpRequest.BodyPublishers.ofString(body);
-        return client.send(HttpRequest.newBuilder(URI.create(base + path)).method(method, publisher)
-                .timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+        final HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).method(method, publisher)
+                .timeout(TIMEOUT);
+        for (int i = 0; i < headerPairs.length; i += 2) {
+            request.header(headerPairs[i], headerPairs[i + 1]);
+        }
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** PUTs {@code body} to the push path {@code /metrics/job/...} and checks the answer. */
