@@ -33,7 +33,7 @@
   function formatTime(seconds) {
     var d = new Date(seconds * 1000);
     return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " +
-      pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds()) + " UTC";
+      pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds());
   }
 
   function formatAgo(seconds) {
@@ -285,19 +285,20 @@
     var table = el("table", "series");
     var header = el("tr");
     header.appendChild(el("th", null, "Labels"));
-    header.appendChild(el("th", null, "Value"));
+    header.appendChild(el("th", "value", "Value"));
     var thead = el("thead");
     thead.appendChild(header);
     table.appendChild(thead);
     var tbody = el("tbody");
-    // the grouping labels are on every series of the group: show only the others
+    // the grouping labels (and the empty instance the gateway adds) are on every series: show only the others
     var skip = new Set(Object.keys(groupLabels));
     family.metrics.forEach(function (metric) {
       var tr = el("tr");
       var labelsCell = el("td");
       var own = {};
       Object.keys(metric.labels || {}).forEach(function (name) {
-        if (!skip.has(name) || metric.labels[name] !== groupLabels[name]) {
+        var added = name === "instance" && metric.labels[name] === "" && !("instance" in groupLabels);
+        if (!added && (!skip.has(name) || metric.labels[name] !== groupLabels[name])) {
           own[name] = metric.labels[name];
         }
       });
@@ -393,7 +394,7 @@
     try {
       var data = await getJson("api/v1/status");
       var start = Date.parse(data.start_time) / 1000;
-      fillTable($("runtime"), [["Start time", formatTime(start) + " (" + formatAgo(start) + ")"]]);
+      fillTable($("runtime"), [["Start time", formatTime(start) + " UTC (" + formatAgo(start) + ")"]]);
       fillTable($("build"), Object.keys(data.build_information || {}).map(function (k) {
         return [k, data.build_information[k]];
       }));
@@ -447,6 +448,13 @@
       $("confirm-delete").close();
     });
     $("confirm-ok").addEventListener("click", deleteConfirmed);
+    window.addEventListener("hashchange", function () {
+      // a link or a typed URL with another filter or page
+      readHash();
+      filter.value = state.filter;
+      $("page-size").value = String(state.limit);
+      loadGroups();
+    });
     loadGroups();
   }
 
