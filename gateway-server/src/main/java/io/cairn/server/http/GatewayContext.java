@@ -51,7 +51,7 @@ public final class GatewayContext {
         this.checkConsistency = switches.checkConsistency();
         this.utf8Names = switches.utf8Names();
         this.openMetrics = switches.openMetrics();
-        this.uiJson = new UiJson(utf8Names);
+        this.uiJson = new UiJson(utf8Names, enableAdminApi);
         this.limits = limits;
         this.selfMetrics = selfMetrics;
         this.log = log;

@@ -42,9 +42,15 @@ final class UiJson {
 
     private volatile Sorted sorted = new Sorted(-1, new GroupSnapshot[0]);
     private final boolean utf8Names;
+    private final boolean wipeEnabled;
 
-    UiJson(boolean utf8Names) {
+    /**
+     * @param utf8Names   {@code --push.enable-utf8-names}: how label names are written in a group's path
+     * @param wipeEnabled {@code --web.enable-admin-api}: the page offers to delete every group
+     */
+    UiJson(boolean utf8Names, boolean wipeEnabled) {
         this.utf8Names = utf8Names;
+        this.wipeEnabled = wipeEnabled;
     }
 
     /**
@@ -80,7 +86,7 @@ final class UiJson {
             ByteBufUtil.writeAscii(out, Integer.toString(limit));
             ByteBufUtil.writeAscii(out, ",\"total\":");
             ByteBufUtil.writeAscii(out, Integer.toString(groups.length));
-            ByteBufUtil.writeAscii(out, "}}");
+            ByteBufUtil.writeAscii(out, wipeEnabled ? ",\"wipe_enabled\":true}}" : ",\"wipe_enabled\":false}}");
             return out;
         } catch (RuntimeException | Error e) {
             out.release();

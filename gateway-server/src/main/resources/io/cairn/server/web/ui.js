@@ -142,12 +142,12 @@
     if (data.groups.length === 0 && data.matched > 0 && state.offset > 0) {
       // the page emptied (groups deleted): show the last page that has groups
       state.offset = Math.floor((data.matched - 1) / state.limit) * state.limit;
-      loadGroups();
-      return;
+      return loadGroups();
     }
     showError("metrics-error", null);
     renderGroups(data);
     $("groups").dataset.filter = filter; // which filter the rows answer: for tests and scripts
+    return data;
   }
 
   function renderGroups(data) {
@@ -168,10 +168,16 @@
     if (data.matched !== data.total) {
       range += " matching (" + formatCount(data.total) + " in total)";
     }
+    if (data.matched === 0) {
+      range = data.total === 0 ? "0 groups" : "0 of " + formatCount(data.total) + " groups match";
+    }
     $("range").textContent = range;
     $("prev").disabled = data.offset === 0;
     $("next").disabled = last >= data.matched;
     $("store-summary").textContent = formatCount(data.total) + (data.total === 1 ? " group" : " groups");
+    // as the Pushgateway's UI: deleting every group is offered only with --web.enable-admin-api
+    $("wipe").hidden = !data.wipe_enabled || data.total === 0;
+    $("wipe").textContent = "Delete all " + formatCount(data.total) + (data.total === 1 ? " group" : " groups");
   }
 
   function timeCell(seconds, failed) {
@@ -350,8 +356,21 @@
 
   function confirmDelete(group) {
     state.pendingDelete = group;
-    var labels = $("confirm-labels");
-    labels.replaceChildren(...labelList(group.labels).childNodes);
+    $("confirm-title").textContent = "Delete group?";
+    $("confirm-text").textContent = "Every metric of this group is deleted from the gateway:";
+    $("confirm-labels").replaceChildren(...labelList(group.labels).childNodes);
+    $("confirm-labels").hidden = false;
+    $("confirm-ok").textContent = "Delete group";
+    $("confirm-delete").showModal();
+  }
+
+  function confirmWipe() {
+    state.pendingDelete = "all";
+    $("confirm-title").textContent = "Delete all groups?";
+    $("confirm-text").textContent = "Every group in the gateway is deleted, " + $("store-summary").textContent +
+      " in all, not only those the filter shows.";
+    $("confirm-labels").hidden = true;
+    $("confirm-ok").textContent = "Delete all groups";
     $("confirm-delete").showModal();
   }
 
@@ -362,20 +381,33 @@
     if (!group) {
       return;
     }
+    var wipe = group === "all";
     try {
-      var response = await fetch("metrics/" + group.path, { method: "DELETE" });
+      var response = wipe ? await fetch("api/v1/admin/wipe", { method: "PUT" })
+        : await fetch("metrics/" + group.path, { method: "DELETE" });
       if (!response.ok) {
-        throw new Error("The gateway refused to delete the group: " + response.status + " " +
-          response.statusText + ": " + (await response.text()).trim());
+        throw new Error("The gateway refused to delete " + (wipe ? "the groups: " : "the group: ") +
+          response.status + " " + response.statusText + ": " + (await response.text()).trim());
       }
-      state.open.delete(group.path);
+      if (wipe) {
+        state.open.clear();
+        state.offset = 0;
+      } else {
+        state.open.delete(group.path);
+      }
       showError("metrics-error", null);
     } catch (e) {
       showError("metrics-error", e);
       return;
     }
-    // the delete is queued (202): the writer applies it within moments
-    setTimeout(loadGroups, 150);
+    // the delete is queued (202) and the writer applies it within moments: reload until it shows
+    for (var attempt = 1; attempt <= 10; attempt++) {
+      await new Promise(function (resolve) { setTimeout(resolve, 100 * attempt); });
+      var data = await loadGroups();
+      if (!data || (wipe ? data.total === 0 : !data.groups.some(function (g) { return g.path === group.path; }))) {
+        return;
+      }
+    }
   }
 
   // ---------------------------------------------------------------- status
@@ -448,6 +480,7 @@
       $("confirm-delete").close();
     });
     $("confirm-ok").addEventListener("click", deleteConfirmed);
+    $("wipe").addEventListener("click", confirmWipe);
     window.addEventListener("hashchange", function () {
       // a link or a typed URL with another filter or page
       readHash();

@@ -46,6 +46,7 @@ class UiJsonTest {
 
         assertEquals(3, number(data, "total"));
         assertEquals(3, number(data, "matched"));
+        assertEquals(Boolean.FALSE, data.get("wipe_enabled"));
         final List<?> groups = (List<?>) data.get("groups");
         assertEquals(List.of(Map.of("instance", "i1", "job", "alpha"), Map.of("instance", "i2", "job", "alpha"),
                 Map.of("job", "zeta")), groups.stream().map(g -> ((Map<?, ?>) g).get("labels")).toList());
@@ -58,6 +59,16 @@ class UiJsonTest {
         assertEquals(4, number(second, "series_count"));
         assertEquals(Map.of("name", "a", "type", "COUNTER", "series_count", new java.math.BigDecimal(2)),
                 ((List<?>) second.get("families")).get(0));
+    }
+
+    @Test
+    void shouldOfferToDeleteEveryGroupWithTheAdminApiOnly() throws Exception {
+        final GatewayHarness admin = new GatewayHarness(false, true, true, "/p", false);
+        try {
+            assertEquals(Boolean.TRUE, data(admin.get(GROUPS)).get("wipe_enabled"));
+        } finally {
+            assertFalse(admin.finish());
+        }
     }
 
     @Test
@@ -173,7 +184,7 @@ class UiJsonTest {
         final String[] pairs = labels.split("[,=]", -1);
         final GroupingKey key = GroupingKey.of(pairs);
 
-        final String path = new UiJson(utf8Names).path(key);
+        final String path = new UiJson(utf8Names, false).path(key);
 
         assertEquals(expected, path);
         assertEquals(key, GroupingKeyPathDecoder.decode(path.substring("job".length()), utf8Names));

@@ -33,14 +33,14 @@ final class TestGateway implements AutoCloseable {
     final String base;
 
     TestGateway(String prefix) throws InterruptedException {
-        this(prefix, WebSecurity.NONE);
+        this(prefix, WebSecurity.NONE, false);
     }
 
-    /** With the TLS and basic auth of a web config. */
-    TestGateway(String prefix, WebSecurity web) throws InterruptedException {
+    /** With the TLS and basic auth of a web config, and {@code --web.enable-admin-api} or not. */
+    TestGateway(String prefix, WebSecurity web, boolean enableAdminApi) throws InterruptedException {
         final Log log = Log.create(Log.Level.WARN, Log.Format.LOGFMT,
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), Clock.systemUTC());
-        server = new CairnServer(log, new Routes(prefix, "/metrics"), new Switches(false, false, true, false, false),
+        server = new CairnServer(log, new Routes(prefix, "/metrics"), new Switches(false, enableAdminApi, true, false, false),
                 Limits.defaults(),
                 Map.of("web.listen-address", "127.0.0.1:0", "web.route-prefix", prefix,
                         "persistence.interval", "5m0s"),

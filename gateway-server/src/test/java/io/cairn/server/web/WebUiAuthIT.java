@@ -32,7 +32,7 @@ class WebUiAuthIT {
         final Path config = Files.createTempFile("cairn-web-config-", ".yml");
         try {
             Files.writeString(config, WEB_CONFIG);
-            try (TestGateway gateway = new TestGateway("/gw", WebSecurity.load(config.toString()))) {
+            try (TestGateway gateway = new TestGateway("/gw", WebSecurity.load(config.toString()), false)) {
                 assertEquals(200, gateway.send("PUT", "/metrics/job/j", "a 1\n", "Authorization", ALICE)
                         .statusCode());
                 for (String path : new String[] {"/", "/status", "/static/ui.js", "/static/ui.css",

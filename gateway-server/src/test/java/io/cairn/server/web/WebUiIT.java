@@ -1,6 +1,7 @@
 package io.cairn.server.web;
 
 import io.cairn.core.testing.LeakRecorder;
+import io.cairn.server.auth.WebSecurity;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -109,6 +110,28 @@ class WebUiIT {
         final String scrape = gateway.send("GET", "/metrics", null).body();
         assertFalse(scrape.contains("instance=\"b1\""), scrape);
         assertTrue(scrape.contains("instance=\"b2\""), scrape);
+    }
+
+    @Test
+    void shouldDeleteEveryGroupWithTheAdminApiOnly() throws Exception {
+        openMetrics();
+        assertEquals(Boolean.TRUE, browser.script("return document.getElementById('wipe').hidden"));
+        gateway.close();
+        gateway = new TestGateway(PREFIX, WebSecurity.NONE, true);
+        gateway.put("/metrics/job/one", "a 1\n");
+        gateway.put("/metrics/job/two", "a 2\n");
+        openMetrics();
+
+        final Object wipe = browser.find("#wipe");
+        assertEquals("Delete all 2 groups", browser.text(wipe));
+        browser.click(wipe);
+        browser.waitUntil("return document.getElementById('confirm-delete').open", "the confirmation dialog");
+        assertEquals("Delete all groups?", browser.text(browser.find("#confirm-title")));
+        browser.click(browser.find("#confirm-ok"));
+        browser.waitUntil("return document.getElementById('range').textContent === '0 groups'", "an empty store");
+
+        assertFalse(gateway.send("GET", "/metrics", null).body().contains("job=\""), "no pushed series left");
+        assertEquals("No groups have been pushed yet.", browser.text(browser.find("#no-groups")));
     }
 
     @Test
