@@ -1,6 +1,8 @@
 package io.cairn.server.web;
 
 import io.cairn.server.CairnServer;
+import io.cairn.server.Flags;
+import io.cairn.server.FlagsException;
 import io.cairn.server.auth.WebSecurity;
 import io.cairn.server.http.Limits;
 import io.cairn.server.http.Routes;
@@ -32,19 +34,20 @@ final class TestGateway implements AutoCloseable {
     /** {@code http://127.0.0.1:<port><prefix>}. */
     final String base;
 
-    TestGateway(String prefix) throws InterruptedException {
+    TestGateway(String prefix) throws InterruptedException, FlagsException {
         this(prefix, WebSecurity.NONE, false);
     }
 
     /** With the TLS and basic auth of a web config, and {@code --web.enable-admin-api} or not. */
-    TestGateway(String prefix, WebSecurity web, boolean enableAdminApi) throws InterruptedException {
+    TestGateway(String prefix, WebSecurity web, boolean enableAdminApi) throws InterruptedException, FlagsException {
         final Log log = Log.create(Log.Level.WARN, Log.Format.LOGFMT,
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), Clock.systemUTC());
         server = new CairnServer(log, new Routes(prefix, "/metrics"), new Switches(false, enableAdminApi, true, false, false),
                 Limits.defaults(),
-                Map.of("web.listen-address", "127.0.0.1:0", "web.route-prefix", prefix,
-                        "persistence.interval", "5m0s"),
-                Map.of("version", "0.1.0-test", "revision", "test-revision", "branch", "test-branch"),
+                // the status page shows every flag with its default, as the daemon's does
+                Flags.parse(new String[] {"--web.listen-address=127.0.0.1:0", "--web.route-prefix=" + prefix,
+                    "--web.enable-admin-api=" + enableAdminApi}).statusFlags(),
+                Flags.buildInformation(),
                 new SelfMetrics("0.1.0-test", "test-revision", "test-branch"));
         server.web(web);
         server.start(List.of(new InetSocketAddress("127.0.0.1", 0)));

@@ -1,6 +1,7 @@
 package io.cairn.server.web;
 
 import io.cairn.core.testing.LeakRecorder;
+import io.cairn.server.Flags;
 import io.cairn.server.auth.WebSecurity;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -192,7 +193,7 @@ class WebUiIT {
 
         final String flags = browser.text(browser.find("#flags"));
         assertTrue(flags.contains("web.route-prefix") && flags.contains("/gw"), flags);
-        assertTrue(browser.text(browser.find("#build")).contains("0.1.0-test"));
+        assertTrue(browser.text(browser.find("#build")).contains(Flags.buildInformation().get("version")));
         assertTrue(browser.text(browser.find("#runtime")).contains("Start time"));
         assertTrue(browser.text(browser.find("#store-summary")).contains("3 groups"));
     }

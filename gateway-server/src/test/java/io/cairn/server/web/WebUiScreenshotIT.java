@@ -8,7 +8,8 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Takes the screenshots of the web UI in {@code docs/images} ({@code web-ui.png}, {@code web-ui-group.png}): a
+ * Takes the screenshots of the web UI in {@code docs/images} ({@code web-ui.png}, {@code web-ui-group.png},
+ * {@code web-ui-status.png}): a
  * gateway with 300 groups of ten jobs, some of whose last push failed, in the same headless Chromium as {@link
  * WebUiIT}. Runs only when asked, so a build never writes into the sources:
  *
@@ -44,6 +45,10 @@ class WebUiScreenshotIT {
             browser.waitUntil("return document.querySelectorAll('#groups tr.detail .family').length > 0",
                     "the families");
             Files.write(out.resolve("web-ui-group.png"), browser.screenshot());
+
+            browser.open(gateway.base + "/status");
+            browser.waitUntil("return document.querySelectorAll('#flags tr').length > 0", "the flags");
+            Files.write(out.resolve("web-ui-status.png"), browser.screenshot());
         }
     }
 
