@@ -32,6 +32,7 @@ import io.netty.util.ReferenceCountUtil;
 
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Routes and answers the requests of one connection. Push bodies stream through {@link PushBody} chunk by chunk;
@@ -330,7 +331,13 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         final String rest = path.substring(gateway.routes.uiApi.length());
-        final QueryStringDecoder query = new QueryStringDecoder(request.uri());
+        final Map<String, List<String>> query;
+        try {
+            query = new QueryStringDecoder(request.uri()).parameters();
+        } catch (IllegalArgumentException e) {
+            ex.early = HttpErrors.badRequest("invalid query: " + e.getMessage());
+            return;
+        }
         if (rest.equals("groups")) {
             final int offset = intParameter(query, "offset", 0, Integer.MAX_VALUE);
             final int limit = intParameter(query, "limit", UiJson.DEFAULT_LIMIT, UiJson.MAX_LIMIT);
@@ -339,7 +346,7 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
                         + UiJson.MAX_LIMIT);
                 return;
             }
-            final List<String> filter = query.parameters().get("filter");
+            final List<String> filter = query.get("filter");
             ex.handler = "ui/groups";
             ex.action = () -> uiGroups(filter == null ? "" : filter.get(0), offset, limit);
         } else if (rest.startsWith("groups/job")) {
@@ -366,8 +373,8 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** The parameter as a number up to {@code max}, {@code fallback} when absent, -1 when not such a number. */
-    private static int intParameter(QueryStringDecoder query, String name, int fallback, int max) {
-        final List<String> values = query.parameters().get(name);
+    private static int intParameter(Map<String, List<String>> query, String name, int fallback, int max) {
+        final List<String> values = query.get(name);
         if (values == null || values.get(0).isEmpty()) {
             return fallback;
         }

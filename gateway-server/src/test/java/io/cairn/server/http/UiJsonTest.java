@@ -127,6 +127,7 @@ class UiJsonTest {
         assertEquals(400, gateway.get(GROUPS + "?limit=" + (UiJson.MAX_LIMIT + 1)).status);
         assertEquals(400, gateway.get(GROUPS + "?offset=-1").status);
         assertEquals(400, gateway.get(GROUPS + "/job/j?limit=x").status);
+        assertEquals(400, gateway.get(GROUPS + "?filter=%zz").status);
         assertEquals(404, gateway.get("/p/api/cairn/v1/other").status);
         assertEquals(404, gateway.get("/api/cairn/v1/groups").status, "outside the route prefix");
         final Answer post = gateway.exchange(GatewayHarness.whole(HttpMethod.POST, GROUPS, ""));
