@@ -10,6 +10,9 @@ import io.cairn.server.http.Switches;
 import io.cairn.server.log.Log;
 import io.cairn.server.migrate.Migrate;
 import io.cairn.server.selfmetrics.SelfMetrics;
+import io.cairn.server.systemd.Signals;
+import io.cairn.server.systemd.SocketActivation;
+import io.cairn.server.systemd.SystemdNotifier;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -24,7 +27,9 @@ import java.util.TreeMap;
 
 /**
  * The {@code cairn} command: parses the flags ({@link Flags}), answers {@code --help} and {@code --version}, then
- * runs a {@link CairnServer} until {@code /-/quit}, SIGINT or SIGTERM.
+ * runs a {@link CairnServer} until {@code /-/quit}, SIGINT or SIGTERM (then exits 0 after an orderly stop). SIGHUP
+ * reloads {@code --web.config.file}. Under systemd it notifies readiness, stopping and the watchdog
+ * ({@link SystemdNotifier}) and, with {@code --web.systemd-socket}, serves on the sockets systemd passed.
  */
 public final class CairnMain {
 
@@ -51,9 +56,21 @@ public final class CairnMain {
                 "java", build.get("javaVersion"));
         log.debug("external URL", "url", flags.externalUrl());
         log.debug("path prefix for internal routing", "path", flags.routePrefix());
+        final Map<String, String> env = System.getenv();
+        final long pid = ProcessHandle.current().pid();
+        final Listeners listeners;
         if (flags.systemdSocket()) {
-            log.warn("--web.systemd-socket is not supported yet (systemd integration comes in a later version);"
-                    + " listening on --web.listen-address instead", "address", String.join(",", flags.listenAddresses()));
+            // exporter-toolkit's words (web.ListenAndServe); the Pushgateway then exits 0, Cairn exits 1 so that
+            // systemd sees a failed start
+            log.info("Listening on systemd activated listeners instead of port listeners.");
+            final List<Integer> fds = SocketActivation.listenFds(env, pid);
+            if (fds.isEmpty()) {
+                log.error("HTTP server stopped", "err", SocketActivation.NO_SOCKETS);
+                System.exit(1);
+            }
+            listeners = new Listeners(List.of(), fds);
+        } else {
+            listeners = new Listeners(socketAddresses(flags.listenAddresses()), List.of());
         }
 
         final Switches switches = new Switches(flags.enableLifecycle(), flags.enableAdminApi(),
@@ -63,40 +80,91 @@ public final class CairnMain {
                 new SelfMetrics(build.get("version"), build.get("revision"), build.get("branch")));
         server.web(web);
         log.info(web.tlsEnabled() ? "TLS is enabled." : "TLS is disabled.", "http2", false);
-        final List<InetSocketAddress> addresses = socketAddresses(flags.listenAddresses());
+        final SystemdNotifier systemd = SystemdNotifier.fromEnvironment(env, pid, log);
+        final boolean signals = Signals.handle("TERM", () -> stopOnSignal(log, server))
+                & Signals.handle("INT", () -> stopOnSignal(log, server))
+                & Signals.handle("HUP", () -> reload(flags.webConfigFile(), server, log, systemd));
+        if (!signals) {
+            log.warn("cannot handle signals; SIGHUP will not reload --web.config.file");
+        }
         try {
             if (flags.persistenceFile().isEmpty()) {
-                server.start(addresses);
+                server.start(listeners);
             } else {
-                server.start(addresses, journal(flags, log));
+                systemd.status("loading persisted metrics");
+                server.start(listeners, journal(flags, log, systemd));
             }
         } catch (CorruptStateException e) {
             log.error("cannot load the persisted metrics; not starting", "file", e.file().toString(), "offset",
                     Long.toString(e.offset()), "err", e.getMessage());
-            server.stop();
-            System.exit(1);
+            exitAfterFailedStart(server, systemd);
         } catch (IOException e) {
             log.error("cannot read or write the persistence files; not starting", "file", flags.persistenceFile(),
                     "err", String.valueOf(e));
-            server.stop();
-            System.exit(1);
+            exitAfterFailedStart(server, systemd);
         } catch (Exception e) {
-            log.error("cannot listen", "address", String.join(",", flags.listenAddresses()), "err", String.valueOf(e));
-            server.stop();
-            System.exit(1);
+            log.error("cannot listen", "address", listenDescription(flags, listeners), "err", String.valueOf(e));
+            exitAfterFailedStart(server, systemd);
         }
+        // a signal may have asked for a stop while the store was loading: then there is nothing to announce
+        if (!server.stopRequested()) {
+            systemd.ready("serving " + server.groupCount() + " groups");
+        }
+        // kept for stops the signal handlers do not see (System.exit elsewhere, or signals not handled)
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("received a termination signal, stopping gracefully");
+            systemd.stopping();
             server.stop();
         }, "cairn-shutdown"));
         server.awaitQuitOrStop();
         log.info("stopping cairn");
+        systemd.stopping();
         server.stop();
+        systemd.close();
         System.exit(0);
     }
 
+    private static void stopOnSignal(Log log, CairnServer server) {
+        log.info("received a termination signal, stopping gracefully");
+        server.requestStop();
+    }
+
+    /**
+     * SIGHUP: reads and checks {@code --web.config.file} again. A good file applies to connections accepted from now
+     * on; a bad one is logged and the configuration in use stays.
+     */
+    static synchronized void reload(String file, CairnServer server, Log log, SystemdNotifier systemd) {
+        if (file.isEmpty()) {
+            log.info("received SIGHUP; there is no --web.config.file to reload");
+            return;
+        }
+        try {
+            final WebSecurity web = WebSecurity.load(file).onTlsError((address, e) ->
+                    log.debug("TLS handshake error", "source", String.valueOf(address), "err", e.getMessage()));
+            server.web(web);
+            log.info("web config reloaded; new connections use it", "file", file, "tls", web.tlsEnabled(),
+                    "basic_auth_users", web.config().users().size());
+            systemd.status("serving " + server.groupCount() + " groups; web config reloaded");
+        } catch (WebConfigException e) {
+            log.error("cannot reload --web.config.file; keeping the configuration in use", "file", file, "err",
+                    e.getMessage());
+            systemd.status("serving " + server.groupCount() + " groups; web config reload failed: "
+                    + e.getMessage());
+        }
+    }
+
+    private static void exitAfterFailedStart(CairnServer server, SystemdNotifier systemd) {
+        server.stop();
+        systemd.close();
+        System.exit(1);
+    }
+
+    private static String listenDescription(Flags flags, Listeners listeners) {
+        return listeners.inheritedFds().isEmpty() ? String.join(",", flags.listenAddresses())
+                : "systemd sockets " + listeners.inheritedFds();
+    }
+
     /** The journal of {@code --persistence.file}, reporting to the log. */
-    private static StoreJournal journal(Flags flags, Log log) {
+    private static StoreJournal journal(Flags flags, Log log, SystemdNotifier systemd) {
         final JournalFiles files = new JournalFiles(Path.of(flags.persistenceFile()));
         log.info("loading persisted metrics", "file", files.snapshot().toString(), "sync",
                 flags.persistenceSync().flagValue());
@@ -104,6 +172,7 @@ public final class CairnMain {
                 new StoreJournal.Events() {
                     @Override
                     public void loadProgress(long groups, long totalGroups, long commands, long bytes, long elapsedNs) {
+                        systemd.status("loading persisted metrics: " + groups + " of " + totalGroups + " groups");
                         log.info("loading persisted metrics", "groups", groups + " of " + totalGroups,
                                 "journal_commands", Long.toString(commands), "mb_per_s",
                                 String.format(Locale.ROOT, "%.1f", bytes / 1e6 / Math.max(1e-9, elapsedNs / 1e9)));

@@ -3,6 +3,7 @@ package io.cairn.server;
 import io.cairn.core.journal.CorruptStateException;
 import io.cairn.core.store.GroupStore;
 import io.cairn.core.store.StoreJournal;
+import io.cairn.core.store.StoreSnapshot;
 import io.cairn.server.http.GatewayContext;
 import io.cairn.server.auth.WebSecurity;
 import io.cairn.server.http.GatewayInitializer;
@@ -11,9 +12,11 @@ import io.cairn.server.http.Routes;
 import io.cairn.server.http.Switches;
 import io.cairn.server.log.Log;
 import io.cairn.server.selfmetrics.SelfMetrics;
+import io.cairn.server.systemd.SocketActivation;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -51,7 +54,7 @@ public final class CairnServer {
     private final CountDownLatch quitRequested = new CountDownLatch(1);
     private boolean stopping;
     private final SelfMetrics selfMetrics;
-    private WebSecurity web = WebSecurity.NONE;
+    private volatile WebSecurity web = WebSecurity.NONE;
 
     public CairnServer(Log log, Routes routes, Switches switches, Limits limits, Map<String, String> statusFlags,
                        Map<String, String> buildInformation, SelfMetrics selfMetrics) {
@@ -71,15 +74,33 @@ public final class CairnServer {
                 buildInformation, System.currentTimeMillis(), quitRequested::countDown);
     }
 
-    /** TLS, basic auth and extra headers of {@code --web.config.file} for connections accepted from now on. */
+    /**
+     * TLS, basic auth and extra headers of {@code --web.config.file} for connections accepted from now on (a reload
+     * swaps them; connections already open keep what they were accepted with).
+     */
     public void web(WebSecurity web) {
         this.web = web.counting(selfMetrics::countTlsHandshakeFailure, selfMetrics::countUnauthorized);
     }
 
+    public WebSecurity web() {
+        return web;
+    }
+
     /** Starts the writer and binds every address; throws when one cannot be bound. */
     public void start(List<InetSocketAddress> addresses) throws InterruptedException {
+        start(new Listeners(addresses, List.of()));
+    }
+
+    /** Starts the writer and opens every listener; throws when one cannot be opened. */
+    public void start(Listeners listeners) throws InterruptedException {
         store.start();
-        bind(addresses);
+        bind(listeners);
+    }
+
+    /** {@link #start(Listeners, StoreJournal)} on addresses only. */
+    public void start(List<InetSocketAddress> addresses, StoreJournal journal)
+            throws InterruptedException, IOException, CorruptStateException {
+        start(new Listeners(addresses, List.of()), journal);
     }
 
     /**
@@ -87,29 +108,62 @@ public final class CairnServer {
      * (and scrapes too: an empty exposition would make Prometheus drop every series), then starts the writer.
      * Pushes received while loading wait in the queue and are applied after it.
      */
-    public void start(List<InetSocketAddress> addresses, StoreJournal journal)
+    public void start(Listeners listeners, StoreJournal journal)
             throws InterruptedException, IOException, CorruptStateException {
         gateway.ready(false);
-        bind(addresses);
+        bind(listeners);
         store.load(journal);
         store.start();
         gateway.ready(true);
     }
 
-    private void bind(List<InetSocketAddress> addresses) throws InterruptedException {
+    private void bind(Listeners toOpen) throws InterruptedException {
         final ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
-                .channel(channelClass)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-                .childHandler(new GatewayInitializer(gateway, web));
-        for (InetSocketAddress address : addresses) {
-            final Channel channel = bootstrap.bind(address).sync().channel();
+                .childHandler(new GatewayInitializer(gateway, this::web));
+        for (InetSocketAddress address : toOpen.addresses()) {
+            final Channel channel = bootstrap.clone().channel(channelClass).bind(address).sync().channel();
             listeners.add(channel);
             log.info("listening on address", "address", display((InetSocketAddress) channel.localAddress()));
         }
+        for (int fd : toOpen.inheritedFds()) {
+            if (channelClass != EpollServerSocketChannel.class) {
+                throw new IllegalStateException("a socket passed by systemd needs the epoll transport, which is"
+                        + " unavailable: " + Epoll.unavailabilityCause());
+            }
+            try {
+                SocketActivation.nonBlocking(fd);
+            } catch (IOException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+            // already bound and listening (by systemd): registering it with a loop starts accepting
+            final ChannelFactory<ServerChannel> inherited = () -> new EpollServerSocketChannel(fd);
+            final Channel channel = bootstrap.clone().channelFactory(inherited).register().sync().channel();
+            listeners.add(channel);
+            log.info("listening on address", "address", display((InetSocketAddress) channel.localAddress()),
+                    "fd", fd);
+        }
+    }
+
+    /** Number of groups in the store now. */
+    public int groupCount() {
+        try (StoreSnapshot snapshot = store.acquire()) {
+            return snapshot.groupCount();
+        }
+    }
+
+    /** Asks {@link #awaitQuitOrStop()} to return, as {@code /-/quit} does; for signals. */
+    public void requestStop() {
+        quitRequested.countDown();
+    }
+
+    /** Whether {@code /-/quit} or {@link #requestStop()} asked for a stop. */
+    public boolean stopRequested() {
+        return quitRequested.getCount() == 0;
     }
 
     /** {@code 127.0.0.1:9091}, {@code [::]:9091}: an address as an operator writes it in a flag. */

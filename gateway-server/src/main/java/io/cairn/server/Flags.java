@@ -133,9 +133,8 @@ public final class Flags {
     static final List<Flag> FLAGS = List.of(
             new Flag(HELP, Kind.BOOL, "false", "Show this help and exit.", false),
             new Flag(SYSTEMD_SOCKET, Kind.BOOL, "false",
-                    "Use the listening sockets passed by systemd socket activation instead of opening"
-                            + " --web.listen-address (Linux only). Not supported yet: accepted with a warning, and"
-                            + " --web.listen-address is used.", true),
+                    "Use the listening sockets passed by systemd socket activation (LISTEN_FDS) instead of"
+                            + " opening --web.listen-address (Linux only).", true),
             new Flag(LISTEN_ADDRESS, Kind.STRINGS, ":9091",
                     "Address to listen on for pushes, scrapes, the API and the web UI, as [host]:port."
                             + " Repeat the flag to listen on several addresses.", true),

@@ -10,20 +10,22 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The pipeline of a gateway connection: TLS when configured, idle and read deadlines, the HTTP/1.1 codec (request
  * line and headers bounded by {@code --web.max-header-bytes}), basic auth and extra headers when configured
  * ({@code --web.config.file}), then {@link GatewayHandler}. Bodies are not aggregated: pushes
- * stream into the parser. Beyond {@code --web.max-connections} a new connection is closed at once.
+ * stream into the parser. Beyond {@code --web.max-connections} a new connection is closed at once. The web
+ * configuration is read once per new connection, so that a reload applies to connections accepted after it.
  */
 public final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     static final int MAX_CHUNK_BYTES = 64 * 1024;
 
     private final GatewayContext gateway;
-    private final WebSecurity web;
+    private final Supplier<WebSecurity> web;
 
-    public GatewayInitializer(GatewayContext gateway, WebSecurity web) {
+    public GatewayInitializer(GatewayContext gateway, Supplier<WebSecurity> web) {
         this.gateway = gateway;
         this.web = web;
     }
@@ -47,7 +49,7 @@ public final class GatewayInitializer extends ChannelInitializer<SocketChannel> 
         p.addLast("deadline", new ReadDeadlineHandler(limits.readTimeoutNs(), gateway.selfMetrics));
         final int headerBytes = (int) Math.min(Integer.MAX_VALUE, limits.maxHeaderBytes());
         p.addLast("http", new HttpServerCodec(headerBytes, headerBytes, MAX_CHUNK_BYTES));
-        web.configure(p); // TLS first, headers and basic auth after the codec (--web.config.file)
+        web.get().configure(p); // TLS first, headers and basic auth after the codec (--web.config.file)
         p.addLast("gateway", new GatewayHandler(gateway));
     }
 }
