@@ -81,6 +81,7 @@ public final class CairnMain {
         server.web(web);
         log.info(web.tlsEnabled() ? "TLS is enabled." : "TLS is disabled.", "http2", false);
         final SystemdNotifier systemd = SystemdNotifier.fromEnvironment(env, pid, log);
+        systemd.watchdogCheck(server::responsive);
         final boolean signals = Signals.handle("TERM", () -> stopOnSignal(log, server))
                 & Signals.handle("INT", () -> stopOnSignal(log, server))
                 & Signals.handle("HUP", () -> reload(flags.webConfigFile(), server, log, systemd));

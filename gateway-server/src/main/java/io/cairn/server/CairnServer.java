@@ -26,6 +26,7 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.EventExecutor;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -33,7 +34,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The running gateway: the store and its writer thread, the event loops, the listeners, and an orderly stop
@@ -54,7 +57,10 @@ public final class CairnServer {
     private final CountDownLatch quitRequested = new CountDownLatch(1);
     private boolean stopping;
     private final SelfMetrics selfMetrics;
+    private long lastProbeNs = Long.MIN_VALUE;
     private volatile WebSecurity web = WebSecurity.NONE;
+    /** When each event loop last ran a liveness probe ({@link #responsive()}), by loop. */
+    private final List<AtomicLong> probedNs = new ArrayList<>();
 
     public CairnServer(Log log, Routes routes, Switches switches, Limits limits, Map<String, String> statusFlags,
                        Map<String, String> buildInformation, SelfMetrics selfMetrics) {
@@ -68,6 +74,9 @@ public final class CairnServer {
         } else {
             group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
             channelClass = NioServerSocketChannel.class;
+        }
+        for (int i = 0; i < threads; i++) {
+            probedNs.add(new AtomicLong(System.nanoTime()));
         }
         this.store.limits(limits.maxGroups(), limits.maxSeries());
         this.gateway = new GatewayContext(store, routes, switches, limits, selfMetrics, log, statusFlags,
@@ -154,6 +163,30 @@ public final class CairnServer {
         try (StoreSnapshot snapshot = store.acquire()) {
             return snapshot.groupCount();
         }
+    }
+
+    /**
+     * For the systemd watchdog, called at its interval: true when every event loop ran the probe this method gave
+     * it on the previous call (so a loop stuck in a task for a whole interval makes it false), and while stopping.
+     */
+    public boolean responsive() {
+        if (stopRequested() || group.isShuttingDown()) {
+            return true; // the stop is bounded and has told systemd (STOPPING=1)
+        }
+        final long sinceNs = System.nanoTime();
+        boolean all = true;
+        int i = 0;
+        for (EventExecutor loop : group) {
+            final AtomicLong probed = probedNs.get(i++);
+            all &= probed.get() >= lastProbeNs;
+            try {
+                loop.execute(() -> probed.set(System.nanoTime()));
+            } catch (RejectedExecutionException e) {
+                return true; // shutting down since the check above
+            }
+        }
+        lastProbeNs = sinceNs;
+        return all;
     }
 
     /** Asks {@link #awaitQuitOrStop()} to return, as {@code /-/quit} does; for signals. */

@@ -18,12 +18,13 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@code sd_notify(3)} for a {@code Type=notify} service: {@code READY=1} once the persisted metrics are loaded and
  * the listeners accept, {@code STOPPING=1} when a stop begins, {@code STATUS=} lines for {@code systemctl status},
  * and {@code WATCHDOG=1} every {@code WATCHDOG_USEC}/2 when the unit sets {@code WatchdogSec=} (and
- * {@code WATCHDOG_PID}, when set, is this process).
+ * {@code WATCHDOG_PID}, when set, is this process) and the gateway passes its liveness check.
  *
  * <p>Each message is one datagram to the {@code AF_UNIX} socket named by {@code NOTIFY_SOCKET}: a path, or an abstract
  * name when it starts with {@code @}. They are sent from a channel of Netty's epoll transport on an event loop of its
@@ -40,6 +41,7 @@ public final class SystemdNotifier implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel channel;
     private final DomainSocketAddress socket;
+    private volatile BooleanSupplier alive = () -> true;
 
     private SystemdNotifier(Log log, EventLoopGroup group, Channel channel, DomainSocketAddress socket) {
         this.log = log;
@@ -89,8 +91,7 @@ public final class SystemdNotifier implements AutoCloseable {
         final long watchdogUs = watchdogUs(env, pid);
         if (watchdogUs > 0) {
             log.debug("sending systemd watchdog keep-alives", "interval_ms", watchdogUs / 2_000);
-            channel.eventLoop().scheduleAtFixedRate(() -> notifier.send("WATCHDOG=1"), 0, watchdogUs / 2,
-                    TimeUnit.MICROSECONDS);
+            channel.eventLoop().scheduleAtFixedRate(notifier::watchdog, 0, watchdogUs / 2, TimeUnit.MICROSECONDS);
         }
         return notifier;
     }
@@ -106,6 +107,28 @@ public final class SystemdNotifier implements AutoCloseable {
             return us >= 2 ? us : 0;
         } catch (NumberFormatException e) {
             return 0;
+        }
+    }
+
+    /**
+     * What a watchdog keep-alive vouches for: {@code alive} is asked before each one, and a false answer skips it
+     * (systemd restarts the service when keep-alives stop for {@code WatchdogSec}).
+     */
+    public void watchdogCheck(BooleanSupplier alive) {
+        this.alive = alive;
+    }
+
+    private void watchdog() {
+        try {
+            if (alive.getAsBoolean()) {
+                send("WATCHDOG=1");
+            } else {
+                log.warn("an event loop did not run its liveness probe within a watchdog interval; not sending the"
+                        + " systemd watchdog keep-alive");
+            }
+        } catch (RuntimeException e) {
+            // an exception would end the periodic task, and with it every later keep-alive
+            log.warn("watchdog liveness check failed", "err", String.valueOf(e));
         }
     }
 
