@@ -50,7 +50,7 @@ import java.util.Set;
  *
  * Unknown fields and mistyped values are errors, as {@code yaml.UnmarshalStrict} makes them upstream, and the checks
  * run in upstream's order (YAML, headers, password hashes, TLS) with its words. Unlike upstream, the file is read
- * once at start, not again on every request and handshake.
+ * at start and on SIGHUP, not again on every request and handshake.
  */
 public final class WebConfig {
 

@@ -16,8 +16,9 @@ import javax.net.ssl.SSLException;
 
 /**
  * What {@code --web.config.file} adds to every connection: TLS in front of the HTTP codec, then the extra response
- * headers and basic authentication between the codec and the gateway. Built once at start (a bad file is refused
- * then, with exporter-toolkit's message); {@link #configure} is called for each new channel.
+ * headers and basic authentication between the codec and the gateway. Built at start (a bad file is refused then,
+ * with exporter-toolkit's message) and again on each reload (SIGHUP; a bad file keeps the one in use);
+ * {@link #configure} is called for each new channel with the one in use when it was accepted.
  */
 public final class WebSecurity {
     /** No {@code --web.config.file}: plain HTTP, nothing added. */
