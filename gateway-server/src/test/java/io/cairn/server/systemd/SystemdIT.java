@@ -24,9 +24,12 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -35,7 +38,11 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -147,15 +154,18 @@ class SystemdIT {
         assumeTrue(onPath(launcher), launcher + " is not installed");
         final int port = freePort();
         final Path config = dir.resolve("web.yml");
-        Files.writeString(config, users("alice", "alice123"));
+        Files.writeString(config, tls() + users("alice", "alice123"));
         final List<String> prefix = launcher.equals("python3")
                 ? List.of("python3", "-c", PYTHON_LAUNCHER, Integer.toString(port))
                 : List.of("systemd-socket-activate", "--listen=127.0.0.1:" + port);
         // the listen address is a decoy: the gateway must use the passed socket and ignore it
         process = launch(prefix, Map.of(), List.of("--web.systemd-socket", "--web.config.file=" + config,
                 "--web.listen-address=127.0.0.1:1"));
-        awaitHttp(port, "/-/ready", basic("alice", "alice123"), 200);
-        assertEquals(401, request(port, "GET", "/-/ready", null, null).status, "the web config applies");
+        awaitHttp(port, "/-/ready", basic("alice", "alice123"), 200, trustingTestCa());
+        // TLS and basic auth apply to the passed socket as to any listener
+        assertEquals(401, request(port, "GET", "/-/ready", null, null, trustingTestCa()).status);
+        assertThrows(IOException.class, () -> request(port, "GET", "/-/ready", basic("alice", "alice123"), null),
+                "plain HTTP on a TLS listener");
         assertTrue(log().contains("Listening on systemd activated listeners instead of port listeners."), log());
         assertTrue(log().contains("msg=\"listening on address\" address=127.0.0.1:" + port + " fd=3"), log());
         process.destroy();
@@ -199,6 +209,13 @@ class SystemdIT {
         awaitLog("cannot reload --web.config.file; keeping the configuration in use", 2);
         assertTrue(log().contains("missing key_file"), log());
         assertEquals(200, request(port, "GET", "/-/healthy", basic("bob", "bob456"), null).status, "plain HTTP");
+
+        // from plain HTTP to TLS: new connections need TLS
+        Files.writeString(config, tls() + users("bob", "bob456"));
+        hangUp();
+        awaitLog("web config reloaded; new connections use it", 2);
+        assertEquals(200, request(port, "GET", "/-/healthy", basic("bob", "bob456"), null, trustingTestCa()).status);
+        assertThrows(IOException.class, () -> request(port, "GET", "/-/healthy", basic("bob", "bob456"), null));
         process.destroy();
         assertTrue(process.waitFor(TIMEOUT_S, TimeUnit.SECONDS), "stops on SIGTERM");
         assertEquals(0, process.exitValue(), log());
@@ -293,11 +310,16 @@ class SystemdIT {
     }
 
     private void awaitHttp(int port, String path, String authorization, int status) throws Exception {
+        awaitHttp(port, path, authorization, status, null);
+    }
+
+    private void awaitHttp(int port, String path, String authorization, int status, SSLContext tls)
+            throws Exception {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
         while (System.nanoTime() < deadline) {
             assertTrue(process.isAlive(), "the gateway exited: " + log());
             try {
-                if (request(port, "GET", path, authorization, null).status == status) {
+                if (request(port, "GET", path, authorization, null, tls).status == status) {
                     return;
                 }
             } catch (IOException e) {
@@ -313,12 +335,19 @@ class SystemdIT {
                 .status;
     }
 
-    /** One request on a new connection (a reload applies to new connections only). */
     private static Response request(int port, String method, String path, String authorization, String body)
             throws IOException {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
-            socket.setSoTimeout((int) TimeUnit.SECONDS.toMillis(TIMEOUT_S));
+        return request(port, method, path, authorization, body, null);
+    }
+
+    /** One request on a new connection (a reload applies to new connections only), over TLS unless null. */
+    private static Response request(int port, String method, String path, String authorization, String body,
+                                    SSLContext tls) throws IOException {
+        try (Socket plain = new Socket()) {
+            plain.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
+            plain.setSoTimeout((int) TimeUnit.SECONDS.toMillis(TIMEOUT_S));
+            final Socket socket = tls == null ? plain
+                    : tls.getSocketFactory().createSocket(plain, "127.0.0.1", port, true);
             final StringBuilder head = new StringBuilder(method).append(' ').append(path)
                     .append(" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
             if (authorization != null) {
@@ -355,6 +384,34 @@ class SystemdIT {
             this.status = status;
             this.body = body;
         }
+    }
+
+    /** {@code tls_server_config} with the test certificate of the auth package (CN and SAN 127.0.0.1). */
+    private static String tls() {
+        return "tls_server_config:\n  cert_file: " + authFile("server.pem") + "\n  key_file: " + authFile("server.key")
+                + "\n";
+    }
+
+    private static Path authFile(String name) {
+        try {
+            return Path.of(SystemdIT.class.getResource("/io/cairn/server/auth/" + name).toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A client context trusting the test CA only. */
+    private static SSLContext trustingTestCa() throws Exception {
+        final KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (InputStream in = Files.newInputStream(authFile("ca.pem"))) {
+            trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        final TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        final SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, tmf.getTrustManagers(), null);
+        return context;
     }
 
     private static String users(String user, String password) {
