@@ -37,6 +37,8 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -114,6 +116,11 @@ class SystemdIT {
             slow.setSoTimeout((int) TimeUnit.SECONDS.toMillis(TIMEOUT_S));
             final String body = "# TYPE v gauge\nv 42\n";
             final OutputStream out = slow.getOutputStream();
+            // a first request on the connection shows that the gateway accepted it and reads from it
+            out.write("GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            final String healthy = readResponse(slow.getInputStream());
+            assertTrue(healthy.startsWith("HTTP/1.1 200"), healthy);
             out.write(("PUT /metrics/job/sd/instance/late HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length()
                     + "\r\n\r\n" + body.substring(0, 5)).getBytes(StandardCharsets.US_ASCII));
             out.flush();
@@ -301,7 +308,7 @@ class SystemdIT {
     private void awaitLog(String text, int times) throws Exception {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
         while (System.nanoTime() < deadline) {
-            if (log().split(java.util.regex.Pattern.quote(text), -1).length - 1 >= times) {
+            if (log().split(Pattern.quote(text), -1).length - 1 >= times) {
                 return;
             }
             Thread.sleep(50);
@@ -370,6 +377,22 @@ class SystemdIT {
             return new Response(Integer.parseInt(response.substring(space + 1, space + 4)),
                     headEnd < 0 ? "" : response.substring(headEnd + 4));
         }
+    }
+
+    /** One keep-alive response: the head, then as many body bytes as its {@code Content-Length} says. */
+    private static String readResponse(InputStream in) throws IOException {
+        final StringBuilder head = new StringBuilder();
+        while (head.indexOf("\r\n\r\n") < 0) {
+            final int b = in.read();
+            if (b < 0) {
+                throw new IOException("connection closed after " + head);
+            }
+            head.append((char) b);
+        }
+        final Matcher length = Pattern.compile("(?i)content-length: *(\\d+)")
+                .matcher(head);
+        final int bodyBytes = length.find() ? Integer.parseInt(length.group(1)) : 0;
+        return head + new String(in.readNBytes(bodyBytes), StandardCharsets.UTF_8);
     }
 
     private static String readAll(InputStream in) throws IOException {
