@@ -10,6 +10,8 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -36,6 +38,12 @@ public final class GatewayContext {
     volatile boolean ready = true;
     /** Set when the gateway stops: answers close their connections. */
     volatile boolean stopping;
+    /**
+     * Where answers that read the whole store (the JSON API's metrics, the web UI's listings) are built: a few daemon
+     * threads shared by all connections, so that a large store never holds up an event loop. Tests may run them on
+     * the calling thread.
+     */
+    volatile Executor storeReaders = StoreReaderThreads.EXECUTOR;
     /** Requests received and not yet answered, for an orderly stop. */
     final AtomicInteger inFlight = new AtomicInteger();
     /** Open client connections, closed at the end of an orderly stop. */
@@ -79,5 +87,15 @@ public final class GatewayContext {
     /** Marks the gateway ready (or not, while it loads): {@code /-/ready} answers 503 until then. */
     public void ready(boolean ready) {
         this.ready = ready;
+    }
+
+    /** The threads behind {@link #storeReaders}, created on first use. */
+    private static final class StoreReaderThreads {
+        static final Executor EXECUTOR = Executors.newFixedThreadPool(
+                Math.max(2, Runtime.getRuntime().availableProcessors() / 2), runnable -> {
+                    final Thread thread = new Thread(runnable, "cairn-store-reader");
+                    thread.setDaemon(true);
+                    return thread;
+                });
     }
 }

@@ -10,6 +10,7 @@ import io.cairn.core.store.StoreCommand;
 import io.cairn.core.text.TextFormatParser;
 import io.cairn.server.web.WebAssets;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -33,6 +34,8 @@ import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
 
 /**
  * Routes and answers the requests of one connection. Push bodies stream through {@link PushBody} chunk by chunk;
@@ -542,31 +545,69 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void apiMetrics() {
-        final Exchange ex = exchange;
-        final ByteBuf body;
-        try (io.cairn.core.store.StoreSnapshot snapshot = gateway.store.acquire()) {
-            body = ApiJson.metrics(snapshot, ctx.alloc());
-        }
-        respond(ex, cors(json(body)));
+        offload(exchange, alloc -> {
+            try (io.cairn.core.store.StoreSnapshot snapshot = gateway.store.acquire()) {
+                return cors(json(ApiJson.metrics(snapshot, alloc)));
+            }
+        });
     }
 
     private void uiGroups(String filter, int offset, int limit) {
-        final Exchange ex = exchange;
-        final ByteBuf body;
-        try (io.cairn.core.store.StoreSnapshot snapshot = gateway.store.acquire()) {
-            body = gateway.uiJson.groups(snapshot, filter, offset, limit, ctx.alloc());
-        }
-        respond(ex, uncached(json(body)));
+        offload(exchange, alloc -> {
+            try (io.cairn.core.store.StoreSnapshot snapshot = gateway.store.acquire()) {
+                return uncached(json(gateway.uiJson.groups(snapshot, filter, offset, limit, alloc)));
+            }
+        });
     }
 
     private void uiGroup(GroupingKey key, int maxSeries) {
-        final Exchange ex = exchange;
-        final ByteBuf body;
-        try (io.cairn.core.store.StoreSnapshot snapshot = gateway.store.acquire()) {
-            body = gateway.uiJson.group(snapshot, key, maxSeries, ctx.alloc());
+        offload(exchange, alloc -> {
+            final ByteBuf body;
+            try (io.cairn.core.store.StoreSnapshot snapshot = gateway.store.acquire()) {
+                body = gateway.uiJson.group(snapshot, key, maxSeries, alloc);
+            }
+            return body == null ? HttpErrors.error(HttpResponseStatus.NOT_FOUND, "no group with grouping key " + key)
+                    : uncached(json(body));
+        });
+    }
+
+    /**
+     * Builds the answer to {@code ex} on the store readers ({@link GatewayContext#storeReaders}), not on the event
+     * loop: it reads the whole store, which takes long at 100k groups. Later requests on the connection wait, as
+     * behind a push waiting for the writer.
+     */
+    private void offload(Exchange ex, Function<ByteBufAllocator, FullHttpResponse> answer) {
+        waiting = true;
+        final ByteBufAllocator alloc = ctx.alloc();
+        try {
+            gateway.storeReaders.execute(() -> {
+                FullHttpResponse response;
+                try {
+                    response = answer.apply(alloc);
+                } catch (RuntimeException e) {
+                    gateway.log.error("cannot build an answer from the store", "err", String.valueOf(e));
+                    response = HttpErrors.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error");
+                }
+                final FullHttpResponse built = response;
+                if (ctx.executor().inEventLoop()) {
+                    offloaded(ex, built);
+                } else {
+                    try {
+                        ctx.executor().execute(() -> offloaded(ex, built));
+                    } catch (RejectedExecutionException e) {
+                        built.release(); // the event loop is shutting down with its connections
+                    }
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            offloaded(ex, HttpErrors.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "Service Unavailable"));
         }
-        respond(ex, body == null ? HttpErrors.error(HttpResponseStatus.NOT_FOUND, "no group with grouping key "
-                + key) : uncached(json(body)));
+    }
+
+    private void offloaded(Exchange ex, FullHttpResponse response) {
+        waiting = false;
+        respond(ex, response); // on a closed connection the write fails and releases the response
+        drainPending();
     }
 
     private static FullHttpResponse uncached(FullHttpResponse response) {
@@ -657,7 +698,7 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
                 exchange.push.release();
             }
             if (!waiting) {
-                uncount(exchange); // a push waiting for the writer is uncounted when the writer answers
+                uncount(exchange); // a request waiting for the writer or a store reader is uncounted when answered
             }
         }
         ctx.fireChannelInactive();

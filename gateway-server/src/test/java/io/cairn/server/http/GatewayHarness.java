@@ -89,6 +89,7 @@ public final class GatewayHarness {
             store.start();
         }
         writerStarted = startWriter;
+        context.storeReaders = Runnable::run; // whole-store answers on the test thread, in order
         channel = new EmbeddedChannel(new GatewayHandler(context));
     }
 
