@@ -1,6 +1,7 @@
 package io.cairn.server.systemd;
 
 import at.favre.lib.crypto.bcrypt.BCrypt;
+import io.cairn.server.auth.TestFiles;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -24,12 +25,9 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -41,7 +39,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -168,9 +165,9 @@ class SystemdIT {
         // the listen address is a decoy: the gateway must use the passed socket and ignore it
         process = launch(prefix, Map.of(), List.of("--web.systemd-socket", "--web.config.file=" + config,
                 "--web.listen-address=127.0.0.1:1"));
-        awaitHttp(port, "/-/ready", basic("alice", "alice123"), 200, trustingTestCa());
+        awaitHttp(port, "/-/ready", basic("alice", "alice123"), 200, TestFiles.trustingTestCa());
         // TLS and basic auth apply to the passed socket as to any listener
-        assertEquals(401, request(port, "GET", "/-/ready", null, null, trustingTestCa()).status);
+        assertEquals(401, request(port, "GET", "/-/ready", null, null, TestFiles.trustingTestCa()).status);
         assertThrows(IOException.class, () -> request(port, "GET", "/-/ready", basic("alice", "alice123"), null),
                 "plain HTTP on a TLS listener");
         assertTrue(log().contains("Listening on systemd activated listeners instead of port listeners."), log());
@@ -221,7 +218,8 @@ class SystemdIT {
         Files.writeString(config, tls() + users("bob", "bob456"));
         hangUp();
         awaitLog("web config reloaded; new connections use it", 2);
-        assertEquals(200, request(port, "GET", "/-/healthy", basic("bob", "bob456"), null, trustingTestCa()).status);
+        assertEquals(200, request(port, "GET", "/-/healthy", basic("bob", "bob456"), null,
+                TestFiles.trustingTestCa()).status);
         assertThrows(IOException.class, () -> request(port, "GET", "/-/healthy", basic("bob", "bob456"), null));
         process.destroy();
         assertTrue(process.waitFor(TIMEOUT_S, TimeUnit.SECONDS), "stops on SIGTERM");
@@ -411,31 +409,11 @@ class SystemdIT {
 
     /** {@code tls_server_config} with the test certificate of the auth package (CN and SAN 127.0.0.1). */
     private static String tls() {
-        return "tls_server_config:\n  cert_file: " + authFile("server.pem") + "\n  key_file: " + authFile("server.key")
-                + "\n";
+        return "tls_server_config:\n  cert_file: " + TestFiles.file("server.pem") + "\n  key_file: "
+                + TestFiles.file("server.key") + "\n";
     }
 
-    private static Path authFile(String name) {
-        try {
-            return Path.of(SystemdIT.class.getResource("/io/cairn/server/auth/" + name).toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
-    /** A client context trusting the test CA only. */
-    private static SSLContext trustingTestCa() throws Exception {
-        final KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        try (InputStream in = Files.newInputStream(authFile("ca.pem"))) {
-            trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
-        }
-        final TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        final SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, tmf.getTrustManagers(), null);
-        return context;
-    }
 
     private static String users(String user, String password) {
         return "basic_auth_users:\n  " + user + ": "
