@@ -54,7 +54,8 @@ class DistributionIT {
         final String name = archive.getFileName().toString();
         home = dir.resolve(name.substring(0, name.length() - ".tar.gz".length()));
         for (String file : List.of("bin/cairn", "lib/cairn.jar", "systemd/cairn.service", "systemd/cairn.socket",
-                "config/web-config.yml", "README.md", "docs/operations.md")) {
+                "config/web-config.yml", "README.md", "docs/operations.md", "docs/images/web-ui.png",
+                "docs/monitoring/cairn-alerts.yml", "docs/monitoring/cairn-dashboard.json")) {
             assertTrue(Files.isRegularFile(home.resolve(file)), "the archive holds " + file);
         }
         assertTrue(Files.isExecutable(home.resolve("bin/cairn")));
