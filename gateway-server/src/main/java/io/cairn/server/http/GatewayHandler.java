@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -34,6 +35,8 @@ import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 
@@ -86,6 +89,8 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
         boolean counted;
         /** The lifecycle API asked the gateway to stop once this answer is out. */
         boolean quitAfterAnswer;
+        /** For a push: client_golang's approximate request size, observed with the push's duration. */
+        long requestSize;
 
         Exchange(HttpMethod method, boolean keepAlive) {
             this.method = method;
@@ -242,6 +247,7 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
         final String remainder = rawPath.startsWith(jobPrefix) ? rawPath.substring(jobPrefix.length())
                 : path.substring(jobPrefix.length());
         ex.handler = delete ? "delete" : "push";
+        ex.requestSize = delete ? 0 : approximateRequestSize(request);
         try {
             ex.key = GroupingKeyPathDecoder.decode(remainder, gateway.utf8Names);
         } catch (GroupingKeyException e) {
@@ -445,28 +451,25 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
         content.reset();
         final long timeNs = nowNs();
         final boolean replace = HttpMethod.PUT.equals(ex.method);
-        final long bytes = body.bytes();
         if (!gateway.checkConsistency) {
             // as upstream with --push.disable-consistency-check: answer 202 once queued. The writer still checks
             // and rejects an inconsistent push (recording its failure time), so the store never turns invalid.
             final StoreCommand command = StoreCommand.push(ex.key, replace, encoded, timeNs,
                     error -> logRejected(error, ex.key, method));
             if (offer(ex, command)) {
-                observePush(ex, bytes);
                 respond(ex, HttpErrors.empty(HttpResponseStatus.ACCEPTED));
             }
             return;
         }
         final StoreCommand command = StoreCommand.push(ex.key, replace, encoded, timeNs,
-                error -> ctx.executor().execute(() -> pushApplied(ex, error, bytes)));
+                error -> ctx.executor().execute(() -> pushApplied(ex, error)));
         if (offer(ex, command)) {
             waiting = true;
         }
     }
 
-    private void pushApplied(Exchange ex, String error, long bytes) {
+    private void pushApplied(Exchange ex, String error) {
         waiting = false;
-        observePush(ex, bytes);
         if (StoreCommand.isStoreFull(error)) {
             refuse(ex, HttpResponseStatus.TOO_MANY_REQUESTS,
                     error.contains("--store.max-groups") ? "store.max-groups" : "store.max-series", error);
@@ -499,8 +502,32 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void observePush(Exchange ex, long bytes) {
-        gateway.selfMetrics.observePush(ex.method.name(), (System.nanoTime() - ex.startNs) / 1e9, bytes);
+    /**
+     * client_golang's {@code computeApproximateRequestSize}, which the Pushgateway observes for every push: the URL,
+     * method, protocol, each header name once with all its values, the host, and the declared body length (none for
+     * a chunked body). As Go's server, {@code Host} and {@code Transfer-Encoding} are not among the headers.
+     */
+    static long approximateRequestSize(HttpRequest request) {
+        long size = request.uri().length() + request.method().name().length()
+                + request.protocolVersion().text().length();
+        final HttpHeaders headers = request.headers();
+        final Set<String> names = new TreeSet<>(String.CASE_INSENSITIVE_ORDER); // Go's canonical keys
+        names.addAll(headers.names());
+        for (String name : names) {
+            if (name.equalsIgnoreCase("host") || name.equalsIgnoreCase("transfer-encoding")) {
+                continue;
+            }
+            size += name.length();
+            for (String value : headers.getAll(name)) {
+                size += value.length();
+            }
+        }
+        final String host = headers.get(HttpHeaderNames.HOST);
+        size += host == null ? 0 : host.length();
+        if (!HttpUtil.isTransferEncodingChunked(request)) {
+            size += Math.max(0, HttpUtil.getContentLength(request, 0L));
+        }
+        return size;
     }
 
     private void delete() {
@@ -641,6 +668,10 @@ public final class GatewayHandler extends ChannelInboundHandlerAdapter {
         }
         if (ex.handler != null) {
             gateway.selfMetrics.countRequest(ex.handler, response.status().code(), ex.method.name());
+            if (ex.handler.equals("push")) { // every push, accepted or not, as upstream observes them
+                gateway.selfMetrics.observePush(ex.method.name(), (System.nanoTime() - ex.startNs) / 1e9,
+                        ex.requestSize);
+            }
         }
         if (!ex.keepAlive || gateway.stopping) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

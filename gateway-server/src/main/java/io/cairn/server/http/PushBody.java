@@ -168,9 +168,4 @@ final class PushBody {
     String error() {
         return error;
     }
-
-    /** Bytes received on the wire (before decompression). */
-    long bytes() {
-        return bytes;
-    }
 }
