@@ -8,8 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cairn.core.model.MetricType;
 import io.cairn.core.model.PushContent;
-import io.cairn.core.model.PushedFamily;
-import io.cairn.core.model.PushedMetric;
+import io.cairn.core.model.PushDump;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
@@ -45,44 +44,8 @@ class TextFormatParserTest {
         return parse(TextBodies.bytes(latin1));
     }
 
-    /** A canonical text form of a push: one line per family, one indented line per metric. */
     static String dump(PushContent content) {
-        final StringBuilder out = new StringBuilder();
-        for (int f = 0; f < content.familyCount(); f++) {
-            final PushedFamily family = content.family(f);
-            assertSame(family, content.family(family.name()));
-            out.append(family.name()).append(' ').append(family.type());
-            if (family.help() != null) {
-                out.append(" help=").append(family.help());
-            }
-            out.append('\n');
-            for (int m = 0; m < family.metricCount(); m++) {
-                final PushedMetric metric = family.metric(m);
-                out.append("  {");
-                for (int l = 0; l < metric.labelCount(); l++) {
-                    out.append(l == 0 ? "" : ",").append(metric.labelName(l)).append('=').append(metric.labelValue(l));
-                }
-                out.append('}');
-                if (family.type().isComposite()) {
-                    for (int q = 0; q < metric.quantileCount(); q++) {
-                        out.append(" q").append(metric.quantile(q)).append('=').append(metric.quantileValue(q));
-                    }
-                    for (int b = 0; b < metric.bucketCount(); b++) {
-                        out.append(" le").append(metric.upperBound(b)).append('=')
-                            .append(Long.toUnsignedString(metric.cumulativeCount(b)));
-                    }
-                    out.append(" sum=").append(metric.sampleSum());
-                    out.append(" count=").append(Long.toUnsignedString(metric.sampleCount()));
-                } else {
-                    out.append(' ').append(metric.value());
-                }
-                if (metric.hasTimestamp()) {
-                    out.append(" @").append(metric.timestampMs());
-                }
-                out.append('\n');
-            }
-        }
-        return out.toString();
+        return PushDump.of(content);
     }
 
     @Test

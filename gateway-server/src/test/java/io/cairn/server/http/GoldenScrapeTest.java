@@ -41,8 +41,17 @@ class GoldenScrapeTest {
     }
 
     static Stream<Arguments> cases() throws IOException {
+        return arguments(recordedCases());
+    }
+
+    private static List<Object> recordedCases() throws IOException {
+        return recordedCases(RESOURCE);
+    }
+
+    /** Each recorded case as the arguments of a parameterized test: its name, then the case. */
+    static Stream<Arguments> arguments(List<Object> recorded) {
         final List<Arguments> args = new ArrayList<>();
-        for (Object c : recordedCases()) {
+        for (Object c : recorded) {
             @SuppressWarnings("unchecked")
             final Map<String, Object> golden = (Map<String, Object>) c;
             args.add(Arguments.of(golden.get("name"), golden));
@@ -50,9 +59,10 @@ class GoldenScrapeTest {
         return args.stream();
     }
 
+    /** The cases of a recording (JSON under {@code resource}), checked to come from the Go Pushgateway 1.5.1. */
     @SuppressWarnings("unchecked")
-    private static List<Object> recordedCases() throws IOException {
-        try (InputStream in = GoldenScrapeTest.class.getResourceAsStream(RESOURCE)) {
+    static List<Object> recordedCases(String resource) throws IOException {
+        try (InputStream in = GoldenScrapeTest.class.getResourceAsStream(resource)) {
             final Map<String, Object> root = (Map<String, Object>) json(
                     new String(in.readAllBytes(), StandardCharsets.UTF_8));
             assertTrue(String.valueOf(root.get("recorded_against")).contains("1.5.1"));

@@ -15,7 +15,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -78,23 +77,11 @@ class ProtobufGoldenTest {
     }
 
     static Stream<Arguments> cases() throws IOException {
-        final List<Arguments> args = new ArrayList<>();
-        for (Object c : recordedCases()) {
-            @SuppressWarnings("unchecked")
-            final Map<String, Object> golden = (Map<String, Object>) c;
-            args.add(Arguments.of(golden.get("name"), golden));
-        }
-        return args.stream();
+        return GoldenScrapeTest.arguments(recordedCases());
     }
 
-    @SuppressWarnings("unchecked")
     private static List<Object> recordedCases() throws IOException {
-        try (InputStream in = ProtobufGoldenTest.class.getResourceAsStream(RESOURCE)) {
-            final Map<String, Object> root = (Map<String, Object>) GoldenScrapeTest.json(
-                    new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            assertTrue(String.valueOf(root.get("recorded_against")).contains("1.5.1"));
-            return (List<Object>) root.get("cases");
-        }
+        return GoldenScrapeTest.recordedCases(RESOURCE);
     }
 
     @Test
