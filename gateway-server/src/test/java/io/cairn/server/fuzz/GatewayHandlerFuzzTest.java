@@ -14,18 +14,13 @@ import io.cairn.server.http.GatewayHarness.Answer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.compression.SnappyFrameEncoder;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
-import java.util.zip.GZIPOutputStream;
 
 import org.junit.jupiter.api.AfterAll;
 
@@ -153,7 +148,7 @@ class GatewayHandlerFuzzTest {
         }
         byte[] body = Arrays.copyOfRange(raw, bodyStart, raw.length);
         if (encode.equalsIgnoreCase("gzip") || encode.equalsIgnoreCase("snappy")) {
-            body = encode.equalsIgnoreCase("gzip") ? gzip(body) : snappyFramed(body);
+            body = encode.equalsIgnoreCase("gzip") ? GatewayHarness.gzip(body) : GatewayHarness.snappyFramed(body);
             if (!request.headers().contains(HttpHeaderNames.CONTENT_ENCODING)) {
                 request.headers().set(HttpHeaderNames.CONTENT_ENCODING, encode.toLowerCase(java.util.Locale.ROOT));
             }
@@ -182,28 +177,4 @@ class GatewayHandlerFuzzTest {
         return -1;
     }
 
-    private static byte[] gzip(byte[] plain) {
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-            gz.write(plain);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
-    }
-
-    private static byte[] snappyFramed(byte[] plain) {
-        final EmbeddedChannel encoder = new EmbeddedChannel(new SnappyFrameEncoder());
-        encoder.writeOutbound(Unpooled.wrappedBuffer(plain));
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteBuf piece;
-        while ((piece = encoder.readOutbound()) != null) {
-            final byte[] bytes = new byte[piece.readableBytes()];
-            piece.readBytes(bytes);
-            out.writeBytes(bytes);
-            piece.release();
-        }
-        encoder.finishAndReleaseAll();
-        return out.toByteArray();
-    }
 }

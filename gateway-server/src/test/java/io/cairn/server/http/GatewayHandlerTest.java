@@ -2,10 +2,8 @@ package io.cairn.server.http;
 
 import io.cairn.core.testing.LeakRecorder;
 import io.cairn.server.http.GatewayHarness.Answer;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.compression.SnappyFrameEncoder;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -20,17 +18,17 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import java.util.zip.GZIPOutputStream;
 
 import static io.cairn.server.http.GatewayHarness.chunked;
 import static io.cairn.server.http.GatewayHarness.concat;
+import static io.cairn.server.http.GatewayHarness.gzip;
+import static io.cairn.server.http.GatewayHarness.snappyFramed;
 import static io.cairn.server.http.GatewayHarness.request;
 import static io.cairn.server.http.GatewayHarness.whole;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -824,30 +822,6 @@ class GatewayHandlerTest {
             }
         }
         throw new AssertionError("no byte " + b);
-    }
-
-    static byte[] gzip(byte[] plain) throws IOException {
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-            gz.write(plain);
-        }
-        return out.toByteArray();
-    }
-
-    /** The snappy framed format ({@code snzip}'s), as Netty's encoder writes it. */
-    static byte[] snappyFramed(byte[] plain) {
-        final EmbeddedChannel encoder = new EmbeddedChannel(new SnappyFrameEncoder());
-        assertTrue(encoder.writeOutbound(Unpooled.copiedBuffer(plain)));
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteBuf piece;
-        while ((piece = encoder.readOutbound()) != null) {
-            final byte[] bytes = new byte[piece.readableBytes()];
-            piece.readBytes(bytes);
-            out.writeBytes(bytes);
-            piece.release();
-        }
-        assertFalse(encoder.finish());
-        return out.toByteArray();
     }
 
     @Test

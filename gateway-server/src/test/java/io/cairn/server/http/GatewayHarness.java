@@ -6,6 +6,7 @@ import io.cairn.server.selfmetrics.SelfMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.compression.SnappyFrameEncoder;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
@@ -22,7 +23,9 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.util.ReferenceCountUtil;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -32,6 +35,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.zip.GZIPOutputStream;
 
 /**
  * One {@link GatewayHandler} in an {@link EmbeddedChannel} without HTTP codec: tests feed {@link HttpRequest} and
@@ -124,6 +128,37 @@ public final class GatewayHarness {
 
     public static Object[] whole(HttpMethod method, String uri, String body, String... headerPairs) {
         return whole(request(method, uri, headerPairs), body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** {@code plain} gzip-compressed, as a client sends it with {@code Content-Encoding: gzip}. */
+    public static byte[] gzip(byte[] plain) {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(plain);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** The snappy framed format ({@code snzip}'s), as Netty's encoder writes it. */
+    public static byte[] snappyFramed(byte[] plain) {
+        final EmbeddedChannel encoder = new EmbeddedChannel(new SnappyFrameEncoder());
+        if (!encoder.writeOutbound(Unpooled.copiedBuffer(plain)) && plain.length > 0) {
+            throw new AssertionError("the snappy encoder wrote nothing");
+        }
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteBuf piece;
+        while ((piece = encoder.readOutbound()) != null) {
+            final byte[] bytes = new byte[piece.readableBytes()];
+            piece.readBytes(bytes);
+            out.writeBytes(bytes);
+            piece.release();
+        }
+        if (encoder.finish()) {
+            throw new AssertionError("the snappy encoder left output behind");
+        }
+        return out.toByteArray();
     }
 
     public static Object[] concat(Object[]... requests) {
