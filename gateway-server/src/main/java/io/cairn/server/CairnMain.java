@@ -44,8 +44,7 @@ public final class CairnMain {
         final Log log = Log.create(flags.logLevel(), flags.logFormat());
         final WebSecurity web;
         try {
-            web = WebSecurity.load(flags.webConfigFile()).onTlsError((address, e) ->
-                    log.debug("TLS handshake error", "source", String.valueOf(address), "err", e.getMessage()));
+            web = loadWeb(flags.webConfigFile(), log);
         } catch (WebConfigException e) {
             log.error("invalid --web.config.file; not starting", "file", flags.webConfigFile(), "err", e.getMessage());
             System.exit(1);
@@ -139,8 +138,7 @@ public final class CairnMain {
             return;
         }
         try {
-            final WebSecurity web = WebSecurity.load(file).onTlsError((address, e) ->
-                    log.debug("TLS handshake error", "source", String.valueOf(address), "err", e.getMessage()));
+            final WebSecurity web = loadWeb(file, log);
             server.web(web);
             log.info("web config reloaded; new connections use it", "file", file, "tls", web.tlsEnabled(),
                     "basic_auth_users", web.config().users().size());
@@ -151,6 +149,12 @@ public final class CairnMain {
             systemd.status("serving " + server.groupCount() + " groups; web config reload failed: "
                     + e.getMessage());
         }
+    }
+
+    /** {@code --web.config.file} read and checked, its failed TLS handshakes logged at debug as Go logs them. */
+    private static WebSecurity loadWeb(String file, Log log) throws WebConfigException {
+        return WebSecurity.load(file).onTlsError((address, e) ->
+                log.debug("TLS handshake error", "source", String.valueOf(address), "err", e.getMessage()));
     }
 
     private static void exitAfterFailedStart(CairnServer server, SystemdNotifier systemd) {

@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.DefaultThreadFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -315,7 +316,10 @@ public final class BasicAuthHandler extends ChannelDuplexHandler {
             return !users.isEmpty();
         }
 
-        /** Whether an {@code Authorization} header value (null: none) carries a user's right password; may run bcrypt. */
+        /**
+         * Whether an {@code Authorization} header value (null: none) carries a user's right password; may run
+         * bcrypt.
+         */
         public boolean authorized(String authorization) {
             final Attempt attempt = Attempt.of(users, authorization);
             if (attempt == null) {
@@ -418,10 +422,7 @@ public final class BasicAuthHandler extends ChannelDuplexHandler {
     /** The daemon threads that run bcrypt checks, created on first use. */
     private static final class BcryptThreads {
         static final Executor EXECUTOR = Executors.newFixedThreadPool(
-                Math.max(2, Runtime.getRuntime().availableProcessors()), runnable -> {
-                    final Thread thread = new Thread(runnable, "cairn-bcrypt");
-                    thread.setDaemon(true);
-                    return thread;
-                });
+                Math.max(2, Runtime.getRuntime().availableProcessors()),
+                new DefaultThreadFactory("cairn-bcrypt", true));
     }
 }

@@ -7,6 +7,7 @@ import io.cairn.server.web.WebAssets;
 
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.util.Map;
@@ -92,10 +93,7 @@ public final class GatewayContext {
     /** The threads behind {@link #storeReaders}, created on first use. */
     private static final class StoreReaderThreads {
         static final Executor EXECUTOR = Executors.newFixedThreadPool(
-                Math.max(2, Runtime.getRuntime().availableProcessors() / 2), runnable -> {
-                    final Thread thread = new Thread(runnable, "cairn-store-reader");
-                    thread.setDaemon(true);
-                    return thread;
-                });
+                Math.max(2, Runtime.getRuntime().availableProcessors() / 2),
+                new DefaultThreadFactory("cairn-store-reader", true));
     }
 }
